@@ -1,0 +1,64 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod backend;
+mod checks;
+mod fixed;
+mod report;
+mod stats;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Parser;
+
+use crate::backend::{BackendChoice, select_device};
+use crate::report::Report;
+
+/// Runs the cross-backend checks on one backend and writes them as JSON for
+/// `cargo xtask backends` to compare with the flex reference.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The backend to run on (its cargo feature must be compiled in).
+    #[arg(long, value_enum, default_value = "flex")]
+    backend: BackendChoice,
+    /// GPU index, for the backends that have one.
+    #[arg(long, default_value_t = 0)]
+    gpu: usize,
+    /// Where to write the JSON report.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let device = select_device(cli.backend, cli.gpu)?;
+    let mut report = Report {
+        backend: cli.backend.to_string(),
+        device: format!("{device:?}"),
+        checks: Vec::new(),
+    };
+    type Step = fn(&burn::tensor::Device) -> Result<Vec<report::Check>>;
+    let steps: [(&str, Step); 4] = [
+        ("samplers", checks::samplers),
+        ("forward", checks::forward),
+        ("train_step", checks::train_step),
+        ("classify", checks::classify),
+    ];
+    for (name, step) in steps {
+        let t0 = Instant::now();
+        let found = step(&device)?;
+        eprintln!(
+            "{}: {name}: {} check(s) in {:.1}s",
+            cli.backend,
+            found.len(),
+            t0.elapsed().as_secs_f64()
+        );
+        report.checks.extend(found);
+    }
+    report.write(&cli.out)?;
+    eprintln!("{}: wrote {}", cli.backend, cli.out.display());
+    Ok(())
+}
