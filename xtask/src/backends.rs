@@ -602,7 +602,7 @@ fn run_all(
     tch_env: &Path,
 ) -> anyhow::Result<Vec<Result<BackendReport, BackendFailure>>> {
     let mut env = Vec::new();
-    let mut results: BTreeMap<Backend, Result<BackendReport, BackendFailure>> = BTreeMap::new();
+    let mut results: Vec<(Backend, Result<BackendReport, BackendFailure>)> = Vec::new();
     let mut built = Vec::new();
     for &backend in backends {
         if backend == Backend::Tch {
@@ -610,7 +610,7 @@ fn run_all(
                 Ok(vars) => env.extend(vars),
                 Err(err) => {
                     let reason = format!("{err:#}");
-                    results.insert(backend, Err(BackendFailure { backend, reason }));
+                    results.push((backend, Err(BackendFailure { backend, reason })));
                     continue;
                 }
             }
@@ -634,28 +634,47 @@ fn run_all(
         );
     }
     for &backend in &built {
-        let result = run_backend(root, backend, &features, &env, out_dir)
-            .and_then(|path| read_report(backend, &path));
-        if backend == REFERENCE
-            && let Err(failure) = &result
-        {
-            bail!("the reference backend failed, so nothing can be compared:\n{}", failure.reason);
+        let (report, failure) = match run_backend(root, backend, &features, &env, out_dir) {
+            Ok(Run { path, failure }) => (Some(read_report(backend, &path)), failure),
+            Err(failure) => (None, Some(failure)),
+        };
+        if backend == REFERENCE {
+            let failure = failure.as_ref().or(report.as_ref().and_then(|r| r.as_ref().err()));
+            if let Some(failure) = failure {
+                bail!(
+                    "the reference backend failed, so nothing can be compared:\n{}",
+                    failure.reason
+                );
+            }
         }
-        results.insert(backend, result);
+        // A run that failed partway still compares the checks it wrote.
+        results.extend(report.map(|r| (backend, r)));
+        results.extend(failure.map(|f| (backend, Err(f))));
     }
-    // Back in the order asked for (the reference first).
-    Ok(backends.iter().filter_map(|b| results.remove(b)).collect())
+    // Back in the order asked for (the reference first); a backend's report before its failure.
+    results.sort_by_key(|(backend, result)| {
+        (backends.iter().position(|b| b == backend), result.is_err())
+    });
+    Ok(results.into_iter().map(|(_, result)| result).collect())
 }
 
-/// Runs the `actnoise-backend-tests` built with `features` on one backend; returns the JSON
-/// path.
+/// A finished run of one backend: its report file, and why the run failed when it exited
+/// non-zero after writing a (partial) report.
+struct Run {
+    path: PathBuf,
+    failure: Option<BackendFailure>,
+}
+
+/// Runs the `actnoise-backend-tests` built with `features` on one backend. A run that exits
+/// non-zero fails; when it still wrote its report (a step failed or panicked), the report is
+/// returned beside the failure.
 fn run_backend(
     root: &Path,
     backend: Backend,
     features: &str,
     env: &[(String, String)],
     out_dir: &Path,
-) -> Result<PathBuf, BackendFailure> {
+) -> Result<Run, BackendFailure> {
     let fail = |reason: String| BackendFailure { backend, reason };
     let name = backend.name();
     let out = out_dir.join(format!("{name}.json"));
@@ -687,23 +706,29 @@ fn run_backend(
     }
     let output = output.map_err(|e| fail(format!("could not start cargo: {e}")))?;
     eprintln!("    {name}: {} in {:.1}s", output.status, start.elapsed().as_secs_f64());
+    let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        return Err(fail(format!(
-            "`{}` failed ({}); last lines of its stderr:\n{}",
+        let failure = fail(format!(
+            "`{}` failed ({}){}; last lines of its stderr:\n{}",
             display_command(&command),
             output.status,
-            tail(&String::from_utf8_lossy(&output.stderr), STDERR_TAIL_LINES)
-        )));
+            if out.is_file() { ", after writing a partial report" } else { "" },
+            tail(&stderr, STDERR_TAIL_LINES)
+        ));
+        if out.is_file() {
+            return Ok(Run { path: out, failure: Some(failure) });
+        }
+        return Err(failure);
     }
     if !out.is_file() {
         return Err(fail(format!(
             "`{}` succeeded but wrote no {}; last lines of its stderr:\n{}",
             display_command(&command),
             out.display(),
-            tail(&String::from_utf8_lossy(&output.stderr), STDERR_TAIL_LINES)
+            tail(&stderr, STDERR_TAIL_LINES)
         )));
     }
-    Ok(out)
+    Ok(Run { path: out, failure: None })
 }
 
 /// The last `n` lines of `text`, indented.

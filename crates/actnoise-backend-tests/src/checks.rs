@@ -1,10 +1,12 @@
 //! The checks: each returns plain [`Check`]s computed from fixed weights and data.
 
 use actnoise_dist::{
-    Cauchy, Chi, Exponential, Gaussian, Law, LogNormal, NoiseKind, ScaledNoise, StudentT,
-    Uniform,
+    Cauchy, Chi, Exponential, Gaussian, Law, LogNormal, NoiseKind, ScaledNoise, StudentT, Uniform,
 };
-use actnoise_nn::{AutoencoderConfig, DrawSharing, NoisePlan, NoiseSource, Placement, SourceKind};
+use actnoise_nn::{
+    AutoencoderConfig, ClassBank, ConvPath, DrawSharing, NoisePlan, NoiseSource, Placement,
+    SourceKind,
+};
 use actnoise_sampler::{EstimatorConfig, EvalRequest, Quiet, TestImages, evaluate};
 use actnoise_train::{ClassImages, Silent, TrainConfig, TrainSetup, train};
 use anyhow::Result;
@@ -29,9 +31,17 @@ pub const ALPHA: f64 = 0.9;
 /// Below this magnitude, differences of pixels (sigmoid outputs in (0, 1)) are judged
 /// absolutely: `|a − b| ≤ tol · max(|b|, 1)`.
 pub const PIXEL_SCALE: f64 = 1.0;
-/// Below this magnitude, differences of trained weights are judged absolutely. The smallest
-/// init bound is 1/√(100·16) = 0.025; one Adam step moves a weight by up to lr = 1e-3.
-pub const WEIGHT_SCALE: f64 = 0.01;
+/// Differences of weights after one step of the paper's Adam (lr 1e-3, ε 1e-8) are judged
+/// absolutely, `|a − b| ≤ tol · 1`. Adam's first step moves a weight by `lr · g/(|g| + ε)`,
+/// which for `|g|` near ε amplifies a gradient difference δ by up to `lr/(4ε)`: f32 rounding
+/// of small gradients (δ ~ 1e-10) so moves such weights by a few 1e-6 on a correct backend,
+/// while a wrong gradient sign moves one by 2·lr = 2e-3.
+pub const WEIGHT_SCALE: f64 = 1.0;
+/// The well-conditioned step: Adam with lr = 1 and ε = 1 moves each weight by
+/// `−g/(|g| + 1) ≈ −g`, so the update checks the gradient itself (sensitivity ≤ 1).
+const CONDITIONED_LR: f64 = 1.0;
+/// Updates (≈ gradients) are judged absolutely below this magnitude.
+pub const UPDATE_SCALE: f64 = 1e-3;
 
 /// The paper's architecture (RGB 32×32, channels 30 → 73 → 100, 4×4 kernels, stride 2).
 fn architecture() -> AutoencoderConfig {
@@ -68,10 +78,7 @@ fn laws() -> Result<Vec<(&'static str, ScaledNoise)>> {
         ("lognormal", law(LogNormal::new(0.0, 0.5)?.into())?),
         ("chi", law(Chi::new(2.5)?.into())?),
         ("exponential", law(Exponential::new(1.5)?.into())?),
-        (
-            "exponential_centered",
-            ScaledNoise::new(Exponential::new(1.5)?.into(), ALPHA, true)?,
-        ),
+        ("exponential_centered", ScaledNoise::new(Exponential::new(1.5)?.into(), ALPHA, true)?),
     ])
 }
 
@@ -121,50 +128,70 @@ pub fn samplers(device: &Device) -> Result<Vec<Check>> {
 }
 
 /// Checks 2 and 3: the fixed bank's noiseless reconstructions and energies, and its energies
-/// under Gaussian noise (α = 0.9 on every layer) drawn on the host, identical on every backend.
+/// under Gaussian noise (α = 0.9 on every layer) drawn on the host, identical on every backend;
+/// with the bank's default convolutions (`ConvPath::Matmul`).
 pub fn forward(device: &Device) -> Result<Vec<Check>> {
+    forward_with(device, ConvPath::Matmul, "forward")
+}
+
+/// Checks 2 and 3 with Burn's own convolutions (`ConvPath::Burn`).
+pub fn forward_burn_conv(device: &Device) -> Result<Vec<Check>> {
+    forward_with(device, ConvPath::Burn, "forward_burn_conv")
+}
+
+fn forward_with(device: &Device, path: ConvPath, prefix: &str) -> Result<Vec<Check>> {
     const BATCH: usize = 2;
     const DRAWS: usize = 3;
-    let bank = fixed::bank(&architecture(), CLASSES, SEED, device);
+    let bank = fixed::bank(&architecture(), CLASSES, SEED, device).with_conv_path(path);
     let [c, h, w] = shape();
     let x = Tensor::<4>::from_data(
         TensorData::new(fixed::images(BATCH, shape(), SEED + 1), [BATCH, c, h, w]),
         device,
     );
     let off = NoisePlan::off(bank.num_layers());
-    let recon = bank.forward_shared(
-        x.clone(),
-        &off,
-        &mut NoiseSource::Device,
-        DrawSharing::Independent,
-    )?;
+    let independent = DrawSharing::Independent;
+    let recon = bank.forward_shared(x.clone(), &off, &mut NoiseSource::Device, independent)?;
     let recon: Vec<f64> = f32s(recon.into_data()).into_iter().map(f64::from).collect();
-    let clean = bank.energies(x.clone(), 1, &off, &mut NoiseSource::Device, DrawSharing::Independent)?;
+    let clean = bank.energies(x.clone(), 1, &off, &mut NoiseSource::Device, independent)?;
     let plan = gaussian_plan(bank.num_layers())?;
     let mut source = NoiseSource::host(SEED + 2);
-    let noisy = bank.energies(x, DRAWS, &plan, &mut source, DrawSharing::Independent)?;
+    let noisy = bank.energies(x, DRAWS, &plan, &mut source, independent)?;
     Ok(vec![
-        Check::scaled("forward_noiseless_reconstruction", recon, PIXEL_SCALE),
-        Check::relative("forward_noiseless_energies", to_f64(clean)),
-        Check::relative("forward_host_noise_energies", to_f64(noisy)),
+        Check::scaled(format!("{prefix}_noiseless_reconstruction"), recon, PIXEL_SCALE),
+        Check::relative(format!("{prefix}_noiseless_energies"), to_f64(clean)),
+        Check::relative(format!("{prefix}_host_noise_energies"), to_f64(noisy)),
     ])
 }
 
 /// Check 4: one Adam step (one epoch of a dataset of one batch per class) from the fixed
-/// weights, with Gaussian noise drawn on the host: the step's losses, the end-of-epoch clean
-/// and noisy losses, and every updated weight of every class.
+/// weights, with Gaussian noise drawn on the host: with the paper's Adam, the step's losses,
+/// the end-of-epoch clean and noisy losses, and every updated weight of every class; with a
+/// well-conditioned Adam (lr = ε = 1), every weight's update `w₁ − w₀ ≈ −g`.
 pub fn train_step(device: &Device) -> Result<Vec<Check>> {
+    let paper = TrainConfig::default();
+    let (losses, before, after) = one_step(device, &paper)?;
+    let weights = after.iter().map(|&v| f64::from(v)).collect();
+    let conditioned = TrainConfig { lr: CONDITIONED_LR, epsilon: CONDITIONED_LR as f32, ..paper };
+    let (_, _, moved) = one_step(device, &conditioned)?;
+    let update = moved.iter().zip(&before).map(|(&a, &b)| f64::from(a) - f64::from(b)).collect();
+    Ok(vec![
+        Check::relative("train_step_losses", losses),
+        Check::scaled("train_step_weights", weights, WEIGHT_SCALE),
+        Check::scaled("train_step_conditioned_update", update, UPDATE_SCALE),
+    ])
+}
+
+/// One training step under `base` (epochs, batch and metric sizes overridden): the losses, and
+/// every weight of every class before and after.
+fn one_step(device: &Device, base: &TrainConfig) -> Result<(Vec<f64>, Vec<f32>, Vec<f32>)> {
     const PER_CLASS: usize = 2;
     let bank = fixed::bank(&architecture(), CLASSES, SEED, device);
+    let before = weights(&bank);
     let n = PER_CLASS * CLASSES;
     let labels: Vec<usize> = (0..n).map(|i| i % CLASSES).collect();
     let data = ClassImages::new(fixed::images(n, shape(), SEED + 3), &labels, CLASSES, shape())?;
-    let config = TrainConfig {
-        epochs: 1,
-        batch_size: PER_CLASS,
-        metric_images: PER_CLASS,
-        ..TrainConfig::default()
-    };
+    let config =
+        TrainConfig { epochs: 1, batch_size: PER_CLASS, metric_images: PER_CLASS, ..base.clone() };
     let plan = gaussian_plan(bank.num_layers())?;
     let setup = TrainSetup {
         config: &config,
@@ -179,16 +206,12 @@ pub fn train_step(device: &Device) -> Result<Vec<Check>> {
     for m in &trained.metrics {
         losses.extend([m.loss_train, m.loss_clean, m.loss_noisy]);
     }
-    let mut weights = Vec::new();
-    for class in 0..CLASSES {
-        for (_, _, values) in trained.bank.class_tensors(class) {
-            weights.extend(values.into_iter().map(f64::from));
-        }
-    }
-    Ok(vec![
-        Check::relative("train_step_losses", losses),
-        Check::scaled("train_step_weights", weights, WEIGHT_SCALE),
-    ])
+    Ok((losses, before, weights(&trained.bank)))
+}
+
+/// Every parameter of every class, in `class_tensors` order.
+fn weights(bank: &ClassBank) -> Vec<f32> {
+    (0..bank.classes()).flat_map(|c| bank.class_tensors(c)).flat_map(|(_, _, v)| v).collect()
 }
 
 /// Check 5: a short classification with the sampler (host noise, plain estimator): the mean

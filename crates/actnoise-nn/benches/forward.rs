@@ -2,6 +2,7 @@
 //!
 //! `cargo bench -p actnoise-nn --bench forward`. Inputs are built outside the timer; each
 //! iteration reads the result back (which waits for the device).
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use actnoise_dist::{NoiseKind, NoiseSpec};
 use actnoise_nn::{AutoencoderConfig, DrawSharing, NoisePlan, NoiseSource, Placement};

@@ -30,11 +30,13 @@ pub struct ClassBank {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConvPath {
     /// Burn's `conv2d` / `conv_transpose2d` (on flex: one small GEMM per image and group).
+    /// The default: measured faster on flex (see `docs/PERFORMANCE.md`).
+    #[default]
     Burn,
     /// im2col over the whole batch and one matmul per class (group), then col2im for the
     /// transposed layers: large GEMMs instead of many small ones. Transposed layers take this
-    /// path only for kernel 4, stride 2, padding 1 (the paper's); others use Burn's.
-    #[default]
+    /// path only for kernel 4, stride 2, padding 1 (the paper's); others use Burn's. Slower on
+    /// flex today: its im2col/col2im copies of strided views cost more than the GEMMs save.
     Matmul,
 }
 

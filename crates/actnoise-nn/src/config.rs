@@ -77,7 +77,7 @@ impl AutoencoderConfig {
         let mut size = self.image_size;
         for (i, _) in self.channels.iter().enumerate() {
             let span = size + 2 * self.padding;
-            if span < self.kernel || (span - self.kernel) % self.stride != 0 {
+            if span < self.kernel || !(span - self.kernel).is_multiple_of(self.stride) {
                 return bad(
                     "image_size",
                     self.image_size.to_string(),

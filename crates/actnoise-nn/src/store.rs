@@ -59,9 +59,13 @@ impl ClassBank {
             .map(|(n, s, b)| TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| err(path, e))?;
+        // One metadata entry only: a HashMap's order varies between processes, and the file
+        // should be byte-identical for identical weights.
         let mut meta = HashMap::new();
-        meta.insert("classes".to_string(), self.classes().to_string());
-        meta.insert("format".to_string(), "actnoise class bank; see actnoise-nn README".into());
+        meta.insert(
+            "actnoise".to_string(),
+            format!("class bank of {} classes; naming in the actnoise-nn README", self.classes()),
+        );
         let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| err(path, e))?;
         write_atomic(path, &bytes)
     }

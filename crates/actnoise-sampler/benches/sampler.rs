@@ -1,6 +1,7 @@
 //! Sampler forward passes per second on flex: n = 1000 draws, 10 classes, α = 0.9.
 //!
 //! `cargo bench -p actnoise-sampler --bench sampler`.
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use actnoise_dist::{NoiseKind, NoiseSpec};
 use actnoise_nn::{AutoencoderConfig, NoisePlan, Placement, SourceKind};
@@ -24,7 +25,14 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("sampler");
     group.sample_size(10);
     for (name, source) in [("host", SourceKind::Host), ("device", SourceKind::Device)] {
-        let req = EvalRequest { plan: &plan, draws: &[1000], estimator: &est, source, seed: 1, max_batch: 1000 };
+        let req = EvalRequest {
+            plan: &plan,
+            draws: &[1000],
+            estimator: &est,
+            source,
+            seed: 1,
+            max_batch: 1000,
+        };
         group.throughput(Throughput::Elements(10_000));
         group.bench_function(format!("energies_1img_n1000_c10_{name}"), |b| {
             b.iter(|| evaluate(&bank, &test, &req, &mut Quiet).unwrap())

@@ -245,8 +245,7 @@ fn setup(bank: &ClassBank, test: &TestImages, req: &EvalRequest<'_>) -> Result<S
     check_antithetic(req.plan, req.estimator)?;
     let d: usize = test.shape.iter().product();
     let (plan, offset) = exact_output(req.plan, req.estimator, d)?;
-    let sharing =
-        if req.estimator.common { DrawSharing::Common } else { DrawSharing::Independent };
+    let sharing = if req.estimator.common { DrawSharing::Common } else { DrawSharing::Independent };
     Ok(Setup { plan, offset, sharing, classes: bank.classes() })
 }
 
@@ -271,7 +270,11 @@ fn energies(
                 .iter()
                 .flat_map(|&i| {
                     (first..first + k).map(move |j| {
-                        let (pair, sign) = if anti { (j / 2, if j % 2 == 1 { -1.0 } else { 1.0 }) } else { (j, 1.0) };
+                        let (pair, sign) = if anti {
+                            (j / 2, if j % 2 == 1 { -1.0 } else { 1.0 })
+                        } else {
+                            (j, 1.0)
+                        };
                         (derive_seed(&[req.seed, i as u64, pair as u64]), sign)
                     })
                 })
@@ -405,7 +408,17 @@ pub fn evaluate(
         .map(|(t, &n)| {
             cumulative += wall[t];
             let counts = vec![n as u64; images];
-            finish(n, label.clone(), &sums[t], &sq[t], &counts, &test.labels, c, s.offset, cumulative)
+            finish(
+                n,
+                label.clone(),
+                &sums[t],
+                &sq[t],
+                &counts,
+                &test.labels,
+                c,
+                s.offset,
+                cumulative,
+            )
         })
         .collect())
 }
@@ -514,10 +527,10 @@ fn evaluate_adaptive(
         t0.elapsed().as_secs_f64(),
     );
     // The decision is the best class among those never eliminated.
-    for i in 0..images {
+    for (i, alive) in active.iter().enumerate() {
         let row = &eval.mean[i * c..(i + 1) * c];
         let best = (0..c)
-            .filter(|&a| active[i][a])
+            .filter(|&a| alive[a])
             .min_by(|&a, &b| row[a].total_cmp(&row[b]))
             .expect("an active class");
         eval.predictions[i] = best;

@@ -2,7 +2,9 @@
 
 use actnoise_dist::{NoiseKind, NoiseSpec};
 use actnoise_nn::{AutoencoderConfig, ClassBank, NoisePlan, Placement, SourceKind};
-use actnoise_sampler::{EstimatorConfig, EvalRequest, Evaluation, Quiet, TestImages, evaluate, wilson};
+use actnoise_sampler::{
+    EstimatorConfig, EvalRequest, Evaluation, Quiet, TestImages, evaluate, wilson,
+};
 use burn::tensor::Device;
 
 fn bank(classes: usize) -> ClassBank {
@@ -27,15 +29,16 @@ fn plan(spec: NoiseSpec, alpha: f64) -> NoisePlan {
         .unwrap()
 }
 
-fn run(bank: &ClassBank, test: &TestImages, plan: &NoisePlan, draws: &[usize], est: &EstimatorConfig, max_batch: usize) -> Vec<Evaluation> {
-    let req = EvalRequest {
-        plan,
-        draws,
-        estimator: est,
-        source: SourceKind::Host,
-        seed: 9,
-        max_batch,
-    };
+fn run(
+    bank: &ClassBank,
+    test: &TestImages,
+    plan: &NoisePlan,
+    draws: &[usize],
+    est: &EstimatorConfig,
+    max_batch: usize,
+) -> Vec<Evaluation> {
+    let req =
+        EvalRequest { plan, draws, estimator: est, source: SourceKind::Host, seed: 9, max_batch };
     evaluate(bank, test, &req, &mut Quiet).unwrap()
 }
 
@@ -68,7 +71,12 @@ fn noise_off_takes_one_pass_and_estimators_agree_exactly() {
     for est in [
         EstimatorConfig { common: true, ..Default::default() },
         EstimatorConfig { antithetic: true, ..Default::default() },
-        EstimatorConfig { common: true, antithetic: true, exact_output: true, ..Default::default() },
+        EstimatorConfig {
+            common: true,
+            antithetic: true,
+            exact_output: true,
+            ..Default::default()
+        },
     ] {
         let other = run(&b, &t, &off, &[1, 100], &est, 64);
         assert_eq!(other[0].mean, plain[0].mean, "{}", est.label());
@@ -88,16 +96,29 @@ fn estimators_are_unbiased_against_plain_averaging() {
         EstimatorConfig { common: true, ..Default::default() },
         EstimatorConfig { antithetic: true, ..Default::default() },
         EstimatorConfig { exact_output: true, ..Default::default() },
-        EstimatorConfig { common: true, antithetic: true, exact_output: true, ..Default::default() },
+        EstimatorConfig {
+            common: true,
+            antithetic: true,
+            exact_output: true,
+            ..Default::default()
+        },
     ] {
         let other = run(&b, &t, &p, &[n], &est, 3000).remove(0);
         for k in 0..plain.mean.len() {
             let tol = 4.0 * (plain.se[k].powi(2) + other.se[k].powi(2)).sqrt();
             let diff = (plain.mean[k] - other.mean[k]).abs();
-            assert!(diff <= tol, "{}: cell {k}: |{} - {}| > {tol}", est.label(), plain.mean[k], other.mean[k]);
+            assert!(
+                diff <= tol,
+                "{}: cell {k}: |{} - {}| > {tol}",
+                est.label(),
+                plain.mean[k],
+                other.mean[k]
+            );
         }
     }
-    let exact = run(&b, &t, &p, &[1], &EstimatorConfig { exact_output: true, ..Default::default() }, 64).remove(0);
+    let exact =
+        run(&b, &t, &p, &[1], &EstimatorConfig { exact_output: true, ..Default::default() }, 64)
+            .remove(0);
     assert!((exact.energy_offset - 0.25 * 64.0).abs() < 1e-12, "α²·Var·D = 0.25·1·64");
 }
 
@@ -105,7 +126,9 @@ fn estimators_are_unbiased_against_plain_averaging() {
 fn exact_output_with_infinite_variance_excludes_the_term() {
     let (b, t) = (bank(2), test_images(2, 2));
     let p = plan(NoiseSpec::Cauchy { location: 0.0, scale: 1.0 }, 0.3);
-    let ev = run(&b, &t, &p, &[8], &EstimatorConfig { exact_output: true, ..Default::default() }, 64).remove(0);
+    let ev =
+        run(&b, &t, &p, &[8], &EstimatorConfig { exact_output: true, ..Default::default() }, 64)
+            .remove(0);
     assert!(ev.energy_offset.is_infinite());
     assert!(ev.mean.iter().all(|m| m.is_finite()));
 }
@@ -115,7 +138,14 @@ fn antithetic_is_refused_for_asymmetric_laws() {
     let (b, t) = (bank(2), test_images(2, 2));
     let p = plan(NoiseSpec::LogNormal { mu: 0.0, sigma: 1.0 }, 0.3);
     let est = EstimatorConfig { antithetic: true, ..Default::default() };
-    let req = EvalRequest { plan: &p, draws: &[4], estimator: &est, source: SourceKind::Host, seed: 1, max_batch: 64 };
+    let req = EvalRequest {
+        plan: &p,
+        draws: &[4],
+        estimator: &est,
+        source: SourceKind::Host,
+        seed: 1,
+        max_batch: 64,
+    };
     let err = evaluate(&b, &t, &req, &mut Quiet).unwrap_err().to_string();
     assert!(err.contains("antithetic") && err.contains("symmetric"), "{err}");
 }
@@ -138,9 +168,17 @@ fn adaptive_with_unreachable_bound_equals_plain_at_n_max() {
 fn adaptive_stops_early_when_classes_separate() {
     let (b, t) = (bank(3), test_images(6, 3));
     let p = plan(NoiseSpec::default(), 0.05);
-    let est = EstimatorConfig { adaptive: true, common: true, round: 8, error_rate: 0.05, ..Default::default() };
+    let est = EstimatorConfig {
+        adaptive: true,
+        common: true,
+        round: 8,
+        error_rate: 0.05,
+        ..Default::default()
+    };
     let adaptive = run(&b, &t, &p, &[400], &est, 200).remove(0);
-    let plain = run(&b, &t, &p, &[400], &EstimatorConfig::default(), 200).remove(0);
+    // The reference: the same common draws, averaged to n_max without stopping.
+    let common = EstimatorConfig { common: true, ..Default::default() };
+    let plain = run(&b, &t, &p, &[400], &common, 200).remove(0);
     assert!(adaptive.passes < plain.passes / 4, "{} vs {}", adaptive.passes, plain.passes);
     assert_eq!(adaptive.predictions, plain.predictions);
 }

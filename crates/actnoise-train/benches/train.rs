@@ -2,6 +2,7 @@
 //!
 //! `cargo bench -p actnoise-train --bench train`. One iteration = one epoch of one step for
 //! one class (256 images) or for the 10-class bank (2,560 images).
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use actnoise_dist::{NoiseKind, NoiseSpec};
 use actnoise_nn::{AutoencoderConfig, NoisePlan, Placement};

@@ -11,7 +11,12 @@ pub struct ClassImages {
 
 impl ClassImages {
     /// From flat images (`n · c · h · w` values) and their labels in `0..classes`.
-    pub fn new(images: Vec<f32>, labels: &[usize], classes: usize, shape: [usize; 3]) -> Result<Self> {
+    pub fn new(
+        images: Vec<f32>,
+        labels: &[usize],
+        classes: usize,
+        shape: [usize; 3],
+    ) -> Result<Self> {
         let d: usize = shape.iter().product();
         if d == 0 || images.len() != labels.len() * d {
             return Err(TrainError::Data(format!(

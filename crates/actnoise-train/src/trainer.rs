@@ -340,13 +340,18 @@ pub fn train(
 
 /// Loads the final weights of a finished training from its checkpoint directory, if the
 /// checkpoint there reached `epochs`.
-pub fn load_finished(bank: ClassBank, dir: &Path, epochs: usize) -> Result<Option<(ClassBank, Vec<EpochMetrics>)>> {
+pub fn load_finished(
+    bank: ClassBank,
+    dir: &Path,
+    epochs: usize,
+) -> Result<Option<(ClassBank, Vec<EpochMetrics>)>> {
     let state_path = dir.join("state.json");
     if !state_path.exists() {
         return Ok(None);
     }
     let text = fs::read_to_string(&state_path).map_err(|e| ckpt_err(&state_path, e))?;
-    let state: CheckpointState = serde_json::from_str(&text).map_err(|e| ckpt_err(&state_path, e))?;
+    let state: CheckpointState =
+        serde_json::from_str(&text).map_err(|e| ckpt_err(&state_path, e))?;
     if state.epoch < epochs {
         return Ok(None);
     }

@@ -84,7 +84,10 @@ fn training_two_classes_classifies_well_above_chance() {
     let (test_images, test_labels) = stripes(50, 99);
     let x = Tensor::<4>::from_data(TensorData::new(test_images, [100, 1, 16, 16]), &device);
     let off = NoisePlan::off(4);
-    let e = trained.bank.energies(x, 1, &off, &mut NoiseSource::Device, DrawSharing::Independent).unwrap();
+    let e = trained
+        .bank
+        .energies(x, 1, &off, &mut NoiseSource::Device, DrawSharing::Independent)
+        .unwrap();
     let pred: Vec<i64> = e.reshape([100, 2]).argmin(1).into_data().iter::<i64>().collect();
     let correct = pred.iter().zip(&test_labels).filter(|(p, y)| **p as usize == **y).count();
     assert!(correct >= 80, "only {correct}/100 correct");

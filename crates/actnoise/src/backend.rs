@@ -70,10 +70,12 @@ impl BackendChoice {
 }
 
 fn missing(choice: BackendChoice) -> anyhow::Error {
+    let have: Vec<String> = compiled().iter().map(|b| b.to_string()).collect();
     anyhow::anyhow!(
-        "backend `{choice}` was not compiled into this binary: rebuild with its cargo feature, \
-         e.g. `cargo build --release -p actnoise --features {}` (see the README's backend \
-         section)",
+        "backend `{choice}` was not compiled into this binary (it has: {}): rebuild with its \
+         cargo feature, e.g. `cargo build --release -p actnoise --features {}` (see the \
+         README's backend section)",
+        have.join(", "),
         choice.feature()
     )
 }

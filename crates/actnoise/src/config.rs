@@ -227,6 +227,12 @@ pub fn load(file: Option<&Path>, sets: &[String]) -> Result<Config> {
     fig = fig.merge(Env::prefixed("ACTNOISE_").ignore(&["DATA"]).split("__"));
     for item in sets {
         let (key, value) = parse_set(item)?;
+        // figment merges tables key by key; a law table must replace the one below it
+        // (`{ law = "cauchy" }` must not inherit the Gaussian's `mean`/`std`), so the path is
+        // first cleared with a scalar.
+        if value.as_table().is_some_and(|t| t.contains_key("law")) {
+            fig = fig.merge(Serialized::default(&key, 0));
+        }
         fig = fig.merge(Serialized::default(&key, value));
     }
     let config: Config = fig.extract().map_err(describe)?;
@@ -311,8 +317,9 @@ impl Config {
         toml::to_string_pretty(self).expect("the config serializes to TOML")
     }
 
-    /// Short hash of everything that determines the results (all keys but `runs_dir`,
-    /// `threads` and `backend`/`device_index`, which should not change them beyond rounding).
+    /// Short hash of everything that determines the results: all keys but `runs_dir`,
+    /// `threads` and `device_index`. The backend is included (backends differ in rounding and
+    /// in their generators), so a run resumes only on the backend it started on.
     pub fn hash(&self) -> String {
         let mut c = self.clone();
         c.runs_dir = PathBuf::new();

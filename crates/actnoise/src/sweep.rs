@@ -472,7 +472,7 @@ fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -656,7 +656,7 @@ pub fn main(args: &SweepArgs) -> Result<()> {
             _ => "new".to_string(),
         };
         say(format!("sweep: run {}/{total} ({}): {state}", i + 1, r.label));
-        bar.suspend(|| run::run(cfg, false))
+        bar.suspend(|| run::run(cfg, true))
             .with_context(|| format!("sweep run {}/{total} ({})", i + 1, r.label))?;
         ran.push(id);
         done_runs += 1;

@@ -200,5 +200,29 @@ fn killed_run_resumes_to_identical_final_weights() {
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("resuming"), "{stdout}");
     assert_eq!(run_dirs(killed.path()).len(), 1, "resume reused the run directory");
-    assert_eq!(weights(run), reference);
+    let resumed = weights(run);
+    assert_eq!(resumed.len(), reference.len());
+    assert!(resumed == reference, "final weights differ after resume");
+}
+
+#[test]
+fn another_law_replaces_the_base_law_from_a_file_and_from_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cauchy.toml");
+    std::fs::write(&file, "[train_noise]\nlaw = { law = \"cauchy\", scale = 0.5 }\n").unwrap();
+    let out = bin().args(["config", "show", file.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cauchy"));
+    let out = bin()
+        .args([
+            "config",
+            "show",
+            file.to_str().unwrap(),
+            "--set",
+            "train_noise.law={ law = \"lognormal\" }",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lognormal"));
 }
