@@ -47,13 +47,14 @@ enum Command {
     SetupTch(SetupTchArgs),
     /// Run the cross-backend checks and compare every backend against flex.
     ///
-    /// For each backend B (flex always first, as the reference) runs `cargo run --release -p
-    /// actnoise-backend-tests --features B -- --backend B --out target/backends/B.json` (tch
-    /// with the env file of setup-tch; wgpu with XDG_RUNTIME_DIR set to a private temp dir).
-    /// Each file: {"backend", "device", "checks": [{"name", "values": [f64], "kind":
-    /// "exact"|"statistic", "threshold": null|f64}]}. Exact checks are compared element-wise
-    /// with flex's check of the same name: max abs diff and max rel diff (|a−b| / max(|b|,
-    /// 1e-6)) are reported, and the check passes iff the max rel diff ≤ --tolerance.
+    /// Builds actnoise-backend-tests ONCE with the features of every requested backend (flex
+    /// always included: Burn 0.22 dispatches on the Device at run time), then runs that binary
+    /// with `--backend B --out target/backends/B.json` for each backend B, flex first as the
+    /// reference (tch with the env file of setup-tch; wgpu with XDG_RUNTIME_DIR set to a
+    /// private temp dir). Each file: {"backend", "device", "checks": [{"name", "values":
+    /// [f64], "kind": "exact"|"statistic", "threshold": null|f64, "scale": null|f64}]}. Exact
+    /// checks are compared element-wise with flex's check of the same name and pass iff
+    /// |a−b| ≤ --tolerance · max(|b|, scale) (scale 1e-6, i.e. relative, when absent).
     /// Statistic checks pass iff every value ≤ their own threshold. Prints one table and exits
     /// non-zero on any failed check or any backend that failed to build, run or report (with
     /// the last lines of its stderr).
@@ -89,7 +90,7 @@ struct BackendsArgs {
     /// <backend>.json in DIR]. flex is always added first as the reference.
     #[arg(long = "backend", value_enum, value_delimiter = ',', value_name = "B,..")]
     backends: Option<Vec<Backend>>,
-    /// Max relative difference |a−b| / max(|b|, 1e-6) allowed for exact checks.
+    /// Tolerance of exact checks: pass iff |a−b| ≤ tolerance · max(|b|, scale).
     #[arg(long, default_value_t = 1e-4)]
     tolerance: f64,
     /// Compare the existing DIR/<backend>.json files without building anything (e.g. files

@@ -129,12 +129,7 @@ pub fn samplers(device: &Device) -> Result<Vec<Check>> {
 
 /// Checks 2 and 3: the fixed bank's noiseless reconstructions and energies, and its energies
 /// under Gaussian noise (α = 0.9 on every layer) drawn on the host, identical on every backend;
-/// with the bank's default convolutions (`ConvPath::Matmul`).
-pub fn forward(device: &Device) -> Result<Vec<Check>> {
-    forward_with(device, ConvPath::Matmul, "forward")
-}
-
-/// Checks 2 and 3 with Burn's own convolutions (`ConvPath::Burn`).
+/// with Burn's own convolutions (`ConvPath::Burn`).
 pub fn forward_burn_conv(device: &Device) -> Result<Vec<Check>> {
     forward_with(device, ConvPath::Burn, "forward_burn_conv")
 }

@@ -101,7 +101,7 @@ impl Default for EvalConfig {
             laws: Vec::new(),
             placements: Vec::new(),
             draws: vec![1, 16, 64],
-            max_batch: 4096,
+            max_batch: 256,
             estimator: EstimatorConfig::default(),
         }
     }

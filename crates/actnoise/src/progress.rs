@@ -8,13 +8,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub struct TrainBar {
     bar: ProgressBar,
     label: String,
+    started: bool,
 }
 
 impl TrainBar {
     /// A hidden bar until the first step tells the total.
     pub fn new(label: &str) -> Self {
         let bar = ProgressBar::hidden();
-        Self { bar, label: label.to_string() }
+        Self { bar, label: label.to_string(), started: false }
     }
 
     /// Ends the bar, leaving its last line.
@@ -26,7 +27,8 @@ impl TrainBar {
 impl Observer for TrainBar {
     fn on_step(&mut self, s: &StepInfo) {
         let total = (s.epochs * s.steps) as u64;
-        if self.bar.is_hidden() && total > 0 {
+        if !self.started && total > 0 {
+            self.started = true;
             self.bar = ProgressBar::new(total).with_style(
                 ProgressStyle::with_template(
                     "{prefix} [{bar:30}] {pos}/{len} steps, {msg}, ETA {eta}",
@@ -48,13 +50,19 @@ impl Observer for TrainBar {
         let clean = m.iter().map(|x| x.loss_clean).sum::<f64>() / n;
         let noisy = m.iter().map(|x| x.loss_noisy).sum::<f64>() / n;
         if let Some(first) = m.first() {
-            self.bar.println(format!(
+            let line = format!(
                 "  {} epoch {}: clean loss Iˢ {clean:.5}, noisy loss I {noisy:.5}, Iᶻ {:.5}, {:.0} img/s",
                 self.label,
                 first.epoch,
                 noisy - clean,
                 first.images_per_s
-            ));
+            );
+            // A bar that is not drawn (no terminal) would swallow the line.
+            if self.bar.is_hidden() {
+                println!("{line}");
+            } else {
+                self.bar.println(line);
+            }
         }
     }
 }
@@ -63,12 +71,13 @@ impl Observer for TrainBar {
 pub struct EvalBar {
     bar: ProgressBar,
     label: String,
+    started: bool,
 }
 
 impl EvalBar {
     /// A hidden bar until the first report tells the total.
     pub fn new(label: &str) -> Self {
-        Self { bar: ProgressBar::hidden(), label: label.to_string() }
+        Self { bar: ProgressBar::hidden(), label: label.to_string(), started: false }
     }
 
     /// Ends the bar.
@@ -79,7 +88,8 @@ impl EvalBar {
 
 impl Progress for EvalBar {
     fn on_images(&mut self, done: usize, total: usize) {
-        if self.bar.is_hidden() && total > 0 {
+        if !self.started && total > 0 {
+            self.started = true;
             self.bar = ProgressBar::new(total as u64).with_style(
                 ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} images, ETA {eta}")
                     .expect("valid template")
