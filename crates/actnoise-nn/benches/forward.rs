@@ -42,6 +42,17 @@ fn forward(c: &mut Criterion) {
             })
         });
     }
+    // The same 2,560 passes as 10 separate models, one after another (the alternative to the
+    // grouped class bank).
+    let separate = bank.unstack();
+    let mut src = NoiseSource::host(3);
+    group.bench_function("separate10_noisy_b256", |b| {
+        b.iter(|| {
+            for m in &separate {
+                m.energies(x.clone(), 1, &plan, &mut src).unwrap().into_data();
+            }
+        })
+    });
     let off = NoisePlan::off(6);
     group.bench_function("bank10_clean_b256", |b| {
         b.iter(|| {
