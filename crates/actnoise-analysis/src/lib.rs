@@ -4,6 +4,7 @@
 mod aggregate;
 mod claims;
 mod error;
+mod estimators;
 mod io;
 mod load;
 mod paper;
@@ -15,6 +16,9 @@ mod tables;
 pub use aggregate::{Aggregate, UncertaintyKind, aggregate, wilson_interval};
 pub use claims::{Claim, ClaimStatus, evaluate_claims};
 pub use error::{Error, Result};
+pub use estimators::{
+    EstimatorPoint, EstimatorStudy, PLAIN, ReachRow, SkippedEstimator, StudySummary, SummaryRow,
+};
 pub use load::{CELL_FIELDS, Cell, MetricRecord, Provenance, Results, Run, load_run, load_runs};
 pub use paper::{
     PAPER_DATASETS, PaperTable, PaperTables, PaperValue, TABLE5_DATASETS, architecture_matches,

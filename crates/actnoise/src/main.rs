@@ -4,6 +4,7 @@
 mod backend;
 mod bench;
 mod config;
+mod estimators;
 mod progress;
 mod run;
 mod rundir;
@@ -76,6 +77,9 @@ enum Command {
     },
     /// Run a sweep: a config with `[sweep]` lists expands to runs; finished cells are skipped.
     Sweep(sweep::SweepArgs),
+    /// Compare the mean-energy estimators on cost: accuracy against forward passes, agreement
+    /// with plain averaging at n_max (writes estimators.json/.md/.png in the run directory).
+    Estimators(estimators::EstimatorArgs),
     /// Benchmark training and inference, side by side with the PyTorch reference.
     Bench(bench::BenchArgs),
     /// Build `report.md` (tables, figures, claims) from run directories.
@@ -135,6 +139,7 @@ fn main() -> Result<()> {
         Command::Data { command } => data_command(command)?,
         Command::Sweep(args) => sweep::main(&args)?,
         Command::Bench(args) => bench::main(&args)?,
+        Command::Estimators(args) => estimators::main(&args)?,
         Command::Report { runs, out } => {
             let s = actnoise_analysis::report(&runs, &out)?;
             println!(

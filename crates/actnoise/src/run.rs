@@ -30,13 +30,13 @@ fn fmt_alpha(a: f64) -> String {
     format!("{a}")
 }
 
-fn law_parts(spec: &NoiseSpec) -> (String, String) {
+pub(crate) fn law_parts(spec: &NoiseSpec) -> (String, String) {
     (spec.label().to_string(), spec.params())
 }
 
 /// Trains (or loads) the bank of one α_train; returns it with its training label.
 #[allow(clippy::too_many_arguments)]
-fn trained_bank(
+pub(crate) fn trained_bank(
     cfg: &Config,
     model: &AutoencoderConfig,
     classes: usize,
@@ -96,12 +96,26 @@ fn trained_bank(
     Ok(trained.bank)
 }
 
-/// Runs the configured experiment; returns the run directory.
-pub fn run(cfg: &Config, resume: bool) -> Result<std::path::PathBuf> {
+/// What every command that trains and evaluates starts from: the device, the run directory,
+/// the model's config and the data.
+pub(crate) struct Prepared {
+    pub device: Device,
+    pub source: SourceKind,
+    pub run: RunDir,
+    pub prov: Provenance,
+    pub model: AutoencoderConfig,
+    pub classes: usize,
+    pub class_names: Vec<String>,
+    pub train_data: ClassImages,
+    pub test: TestImages,
+}
+
+/// Selects the device, opens (or with `resume` reopens) the run directory and loads the data.
+pub(crate) fn prepare(cfg: &Config, resume: bool) -> Result<Prepared> {
     set_threads(cfg.threads);
     let device = select_device(cfg.backend, cfg.device_index)?;
     let source = cfg.backend.source(cfg.noise_source);
-    let (mut run, resumed) = RunDir::open(cfg, resume)?;
+    let (run, resumed) = RunDir::open(cfg, resume)?;
     if resumed {
         println!("resuming {} ({} cells done)", run.path.display(), run.cells.len());
     } else if resume {
@@ -109,7 +123,7 @@ pub fn run(cfg: &Config, resume: bool) -> Result<std::path::PathBuf> {
     }
     println!("run directory: {}", run.path.display());
     run.write_config(cfg)?;
-    let mut prov = Provenance::start(cfg, &device);
+    let prov = Provenance::start(cfg, &device);
     run.write_provenance(&prov)?;
 
     let root = (!cfg.data_root.as_os_str().is_empty()).then_some(cfg.data_root.as_path());
@@ -141,6 +155,22 @@ pub fn run(cfg: &Config, resume: bool) -> Result<std::path::PathBuf> {
     let train_data =
         ClassImages::new(pixels(&split.train), split.train.labels(), classes, [cin, h, w])?;
     let test = TestImages::new(pixels(&split.test), split.test.labels().to_vec(), [cin, h, w])?;
+    Ok(Prepared { device, source, run, prov, model, classes, class_names, train_data, test })
+}
+
+/// Runs the configured experiment; returns the run directory.
+pub fn run(cfg: &Config, resume: bool) -> Result<std::path::PathBuf> {
+    let Prepared {
+        device,
+        source,
+        mut run,
+        mut prov,
+        model,
+        classes,
+        class_names,
+        train_data,
+        test,
+    } = prepare(cfg, resume)?;
 
     let test_laws: Vec<NoiseSpec> = if cfg.eval.laws.is_empty() {
         vec![cfg.train_noise.law.clone()]

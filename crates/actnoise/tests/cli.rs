@@ -226,3 +226,65 @@ fn another_law_replaces_the_base_law_from_a_file_and_from_set() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("lognormal"));
 }
+
+#[test]
+fn estimator_study_writes_its_tables_and_matches_run_for_plain_averaging() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quickstart();
+    let mut sets = tiny_sets(dir.path());
+    sets.extend([
+        "train.epochs=1".to_string(),
+        "train_noise.alpha=[0.9]".into(),
+        "eval.alpha=[0.9]".into(),
+        "eval.estimator.round=2".into(),
+    ]);
+    let mut args = vec!["estimators", q.to_str().unwrap(), "--error-rates", "0.2"];
+    for s in &sets {
+        args.extend(["--set", s.as_str()]);
+    }
+    let out = bin().args(&args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let runs = run_dirs(dir.path());
+    assert_eq!(runs.len(), 1);
+    for f in ["estimators.json", "estimators.md", "estimators.png", "estimators.svg"] {
+        assert!(runs[0].join(f).is_file(), "{f} missing");
+    }
+    let study: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(runs[0].join("estimators.json")).unwrap())
+            .unwrap();
+    let points = study["points"].as_array().unwrap();
+    // Five fixed-n estimators at n ∈ {1, 4}, and one adaptive point.
+    assert_eq!(points.len(), 5 * 2 + 1, "{points:?}");
+    let plain4 = points
+        .iter()
+        .find(|p| p["estimator"] == "plain" && p["draws"] == 4)
+        .expect("plain at n_max");
+    let adaptive = points.iter().find(|p| p["error_rate"].is_number()).unwrap();
+    assert!(adaptive["passes"].as_u64().unwrap() <= plain4["passes"].as_u64().unwrap());
+    assert!(stdout.contains("same decision as plain n_max"), "{stdout}");
+
+    // `actnoise run` of the same cell with plain averaging makes the same decisions.
+    let out = bin().args(run_args(q.to_str().unwrap(), &sets)).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs = run_dirs(dir.path());
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs.last().unwrap().join("results.json")).unwrap(),
+    )
+    .unwrap();
+    let cell = results["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["draws"] == 4)
+        .expect("the n = 4 cell");
+    let labels = study["labels"].as_array().unwrap();
+    let correct = plain4["predictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(labels)
+        .filter(|(p, y)| p == y)
+        .count();
+    assert_eq!(cell["correct"].as_u64().unwrap() as usize, correct);
+}
