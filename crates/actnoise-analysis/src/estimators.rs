@@ -26,6 +26,10 @@ pub struct EstimatorPoint {
     pub estimator: String,
     /// Adaptive: the family-wise error rate of its eliminations; `None` for fixed-n estimators.
     pub error_rate: Option<f64>,
+    /// Adaptive: draws per round, when it differs from the study's `round` (`None`: the
+    /// study's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u64>,
     /// Draws per image: n, or the cap n_max for the adaptive sampler.
     pub draws: u64,
     /// Single-class forward passes over the whole test set.
@@ -72,6 +76,25 @@ pub struct EstimatorStudy {
     pub points: Vec<EstimatorPoint>,
     /// Estimators that do not apply here.
     pub skipped: Vec<SkippedEstimator>,
+    /// A second, independent evaluation of the most precise fixed-n estimator at n_max (fresh
+    /// draws): plain averaging at n_max is itself a noisy decision, so agreement with it is
+    /// capped below 100 % even for a perfect estimator; agreement with this run shows how far
+    /// each estimator is from the decision its limit n → ∞ would make.
+    #[serde(default)]
+    pub independent: Option<IndependentReference>,
+}
+
+/// The independent reference run of a study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndependentReference {
+    /// Its estimator's label.
+    pub estimator: String,
+    /// Its n.
+    pub draws: u64,
+    /// Its forward passes.
+    pub passes: u64,
+    /// Its predicted class of every test image.
+    pub predictions: Vec<u32>,
 }
 
 /// One row of the summary.
@@ -81,6 +104,8 @@ pub struct SummaryRow {
     pub estimator: String,
     /// Adaptive error rate, if any.
     pub error_rate: Option<f64>,
+    /// Adaptive draws per round, if adaptive.
+    pub round: Option<u64>,
     /// n (or the cap).
     pub draws: u64,
     /// Total forward passes.
@@ -95,6 +120,8 @@ pub struct SummaryRow {
     pub ci: (f64, f64),
     /// Fraction of test images whose prediction equals plain averaging at n_max.
     pub agreement: f64,
+    /// Fraction of test images whose prediction equals the independent reference, if any.
+    pub agreement_independent: Option<f64>,
     /// Wall time, seconds.
     pub wall_s: f64,
 }
@@ -149,6 +176,20 @@ impl EstimatorStudy {
         write_atomic(path, text.as_bytes())
     }
 
+    /// Draws per round of an adaptive point.
+    pub fn round_of(&self, p: &EstimatorPoint) -> u64 {
+        p.round.unwrap_or(self.round)
+    }
+
+    /// The family a point belongs to: its estimator, and for the adaptive sampler its round
+    /// (error rates of one round form one family, one curve).
+    pub fn family(&self, p: &EstimatorPoint) -> String {
+        match p.error_rate {
+            Some(_) => format!("{} (round {})", p.estimator, self.round_of(p)),
+            None => p.estimator.clone(),
+        }
+    }
+
     fn accuracy(&self, p: &EstimatorPoint) -> (usize, f64) {
         let correct = p.predictions.iter().zip(&self.labels).filter(|(a, b)| a == b).count();
         (correct, correct as f64 / self.labels.len().max(1) as f64)
@@ -182,35 +223,46 @@ impl EstimatorStudy {
             return bad(format!("plain averaging at n_max = {} is missing", self.n_max));
         };
         let (_, ref_acc) = self.accuracy(reference);
+        if let Some(ind) = &self.independent
+            && ind.predictions.len() != self.labels.len()
+        {
+            return bad(format!(
+                "the independent reference has {} predictions for {} test images",
+                ind.predictions.len(),
+                self.labels.len()
+            ));
+        }
+        let same = |a: &[u32], b: &[u32]| {
+            a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64
+        };
         let images = self.labels.len();
         let rows: Vec<SummaryRow> = self
             .points
             .iter()
             .map(|p| {
                 let (correct, accuracy) = self.accuracy(p);
-                let agree = p
-                    .predictions
-                    .iter()
-                    .zip(&reference.predictions)
-                    .filter(|(a, b)| a == b)
-                    .count();
                 SummaryRow {
                     estimator: p.estimator.clone(),
                     error_rate: p.error_rate,
+                    round: p.error_rate.map(|_| self.round_of(p)),
                     draws: p.draws,
                     passes: p.passes,
                     passes_per_image: p.passes as f64 / images as f64,
                     passes_fraction: p.passes as f64 / reference.passes.max(1) as f64,
                     accuracy,
                     ci: wilson_interval(correct as u64, images as u64),
-                    agreement: agree as f64 / images as f64,
+                    agreement: same(&p.predictions, &reference.predictions),
+                    agreement_independent: self
+                        .independent
+                        .as_ref()
+                        .map(|ind| same(&p.predictions, &ind.predictions)),
                     wall_s: p.wall_s,
                 }
             })
             .collect();
         let mut families: Vec<String> = Vec::new();
         for p in &self.points {
-            let f = p.estimator.clone();
+            let f = self.family(p);
             if !families.contains(&f) {
                 families.push(f);
             }
@@ -222,7 +274,7 @@ impl EstimatorStudy {
                     .points
                     .iter()
                     .zip(&rows)
-                    .filter(|(p, r)| p.estimator.clone() == f && r.accuracy >= ref_acc)
+                    .filter(|(p, r)| self.family(p) == f && r.accuracy >= ref_acc)
                     .min_by_key(|(p, _)| p.passes);
                 match best {
                     Some((p, r)) => ReachRow {
@@ -254,7 +306,8 @@ impl EstimatorStudy {
         let s = self.summarize()?;
         let mut md = String::new();
         md.push_str(&format!(
-            "{} — {} test images, {} classes, α = ({}, {}), law {}, n_max = {}, adaptive round {}; {}.\n\n",
+            "{} — {} test images, {} classes, α = ({}, {}), law {}, n_max = {}, adaptive rounds in the \
+             round column (config: {}); {}.\n\n",
             self.dataset,
             self.labels.len(),
             self.classes,
@@ -271,16 +324,36 @@ impl EstimatorStudy {
             100.0 * s.reference_accuracy,
             s.reference_passes
         ));
+        if let Some(ind) = &self.independent {
+            let (_, acc) = self.accuracy(&EstimatorPoint {
+                estimator: ind.estimator.clone(),
+                error_rate: None,
+                round: None,
+                draws: ind.draws,
+                passes: ind.passes,
+                wall_s: 0.0,
+                predictions: ind.predictions.clone(),
+            });
+            md.push_str(&format!(
+                "Independent reference: {} at n = {} with fresh draws (not those of any row \
+                 below): accuracy {:.1} %, {} passes.\n\n",
+                ind.estimator,
+                ind.draws,
+                100.0 * acc,
+                ind.passes
+            ));
+        }
         md.push_str(
-            "| estimator | n (cap) | ε | passes | passes/image | × plain n_max | accuracy | 95 % CI | same decision as plain n_max | wall s |\n\
-             |---|---:|---:|---:|---:|---:|---:|---|---:|---:|\n",
+            "| estimator | n (cap) | ε | round | passes | passes/image | × plain n_max | accuracy | 95 % CI | same decision as plain n_max | same decision as independent reference | wall s |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n",
         );
         for r in &s.rows {
             md.push_str(&format!(
-                "| {} | {} | {} | {} | {:.1} | {:.4} | {:.1} % | {:.1}–{:.1} % | {:.1} % | {:.1} |\n",
+                "| {} | {} | {} | {} | {} | {:.1} | {:.4} | {:.1} % | {:.1}–{:.1} % | {:.1} % | {} | {:.1} |\n",
                 r.estimator,
                 r.draws,
                 r.error_rate.map_or("–".to_string(), |e| format!("{e}")),
+                r.round.map_or("–".to_string(), |k| format!("{k}")),
                 r.passes,
                 r.passes_per_image,
                 r.passes_fraction,
@@ -288,6 +361,7 @@ impl EstimatorStudy {
                 100.0 * r.ci.0,
                 100.0 * r.ci.1,
                 100.0 * r.agreement,
+                r.agreement_independent.map_or("–".to_string(), |a| format!("{:.1} %", 100.0 * a)),
                 r.wall_s
             ));
         }
@@ -319,7 +393,19 @@ impl EstimatorStudy {
         let s = self.summarize()?;
         let mut series: Vec<Series> = Vec::new();
         for (p, r) in self.points.iter().zip(&s.rows) {
-            let label = p.estimator.clone();
+            // Adaptive curves get a short legend label: the options in initials (c, a, e).
+            let label = match p.error_rate {
+                Some(_) => {
+                    let opts: Vec<&str> = p
+                        .estimator
+                        .split('+')
+                        .filter(|o| *o != "adaptive")
+                        .map(|o| o.get(..1).unwrap_or(o))
+                        .collect();
+                    format!("adaptive ({}), round {}", opts.join("+"), self.round_of(p))
+                }
+                None => p.estimator.clone(),
+            };
             let point = CurvePoint { x: p.passes.max(1) as f64, y: 100.0 * r.accuracy, err: 0.0 };
             match series.iter_mut().find(|s| s.label == label) {
                 Some(s) => s.points.push(point),
@@ -354,6 +440,7 @@ mod tests {
         EstimatorPoint {
             estimator: est.into(),
             error_rate: e,
+            round: None,
             draws: n,
             passes,
             wall_s: 1.0,
@@ -381,6 +468,7 @@ mod tests {
                 point("adaptive", Some(0.01), 4, 12, &[0, 1, 1, 1]),
             ],
             skipped: vec![],
+            independent: None,
         }
     }
 
@@ -396,7 +484,44 @@ mod tests {
         assert!((s.rows[3].accuracy - 1.0).abs() < 1e-12);
         // common reaches 75 % already at n = 1 (8 passes); plain at n = 4; adaptive at 12.
         let reach: Vec<_> = s.reach.iter().map(|r| (r.estimator.as_str(), r.passes)).collect();
-        assert_eq!(reach, vec![(PLAIN, Some(32)), ("common", Some(8)), ("adaptive", Some(12))]);
+        assert_eq!(
+            reach,
+            vec![(PLAIN, Some(32)), ("common", Some(8)), ("adaptive (round 2)", Some(12))]
+        );
+    }
+
+    #[test]
+    fn adaptive_points_of_another_round_form_their_own_family() {
+        let mut st = study();
+        let mut p = point("adaptive", Some(0.01), 4, 6, &[0, 0, 0, 1]);
+        p.round = Some(1);
+        st.points.push(p);
+        let s = st.summarize().unwrap();
+        assert_eq!(s.rows[5].round, Some(1));
+        assert_eq!(s.rows[4].round, Some(2));
+        assert_eq!(s.rows[0].round, None);
+        let fams: Vec<_> = s.reach.iter().map(|r| (r.estimator.as_str(), r.passes)).collect();
+        assert_eq!(fams[2..], [("adaptive (round 2)", Some(12)), ("adaptive (round 1)", Some(6))]);
+    }
+
+    #[test]
+    fn agreement_with_the_independent_reference() {
+        let mut st = study();
+        assert_eq!(st.summarize().unwrap().rows[0].agreement_independent, None);
+        st.independent = Some(IndependentReference {
+            estimator: "common".into(),
+            draws: 4,
+            passes: 32,
+            predictions: vec![0, 0, 1, 1],
+        });
+        let s = st.summarize().unwrap();
+        // plain n=1 [1,0,0,1] vs [0,0,1,1]: 2 of 4; common n=4 is identical: 4 of 4.
+        assert_eq!(s.rows[0].agreement_independent, Some(0.5));
+        assert_eq!(s.rows[3].agreement_independent, Some(1.0));
+        assert!(st.markdown().unwrap().contains("Independent reference: common at n = 4"));
+        st.independent.as_mut().unwrap().predictions.pop();
+        let e = st.summarize().unwrap_err().to_string();
+        assert!(e.contains("independent reference has 3 predictions"), "{e}");
     }
 
     #[test]
@@ -405,7 +530,7 @@ mod tests {
         st.points[4].predictions = vec![1, 1, 0, 0];
         let s = st.summarize().unwrap();
         assert_eq!(s.reach[2].passes, None);
-        assert!(st.markdown().unwrap().contains("| adaptive | not reached |"));
+        assert!(st.markdown().unwrap().contains("| adaptive (round 2) | not reached |"));
     }
 
     #[test]

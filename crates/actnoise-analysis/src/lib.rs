@@ -17,7 +17,8 @@ pub use aggregate::{Aggregate, UncertaintyKind, aggregate, wilson_interval};
 pub use claims::{Claim, ClaimStatus, evaluate_claims};
 pub use error::{Error, Result};
 pub use estimators::{
-    EstimatorPoint, EstimatorStudy, PLAIN, ReachRow, SkippedEstimator, StudySummary, SummaryRow,
+    EstimatorPoint, EstimatorStudy, IndependentReference, PLAIN, ReachRow, SkippedEstimator,
+    StudySummary, SummaryRow,
 };
 pub use load::{CELL_FIELDS, Cell, MetricRecord, Provenance, Results, Run, load_run, load_runs};
 pub use paper::{

@@ -85,7 +85,9 @@ pub struct Evaluation {
     pub estimator: String,
     /// Mean energy of each (image, class), row-major `[images][classes]`.
     pub mean: Vec<f64>,
-    /// Standard error of each mean (NaN with a single draw).
+    /// Standard error of each mean (NaN with a single draw), from the spread of the draws as
+    /// if they were independent. With antithetic pairs they are not: this figure is then only
+    /// indicative (the adaptive sampler's eliminations use the spread of pair means instead).
     pub se: Vec<f64>,
     /// Classes.
     pub classes: usize,
@@ -243,6 +245,28 @@ fn setup(bank: &ClassBank, test: &TestImages, req: &EvalRequest<'_>) -> Result<S
         });
     }
     check_antithetic(req.plan, req.estimator)?;
+    if req.estimator.antithetic && req.source == SourceKind::Device {
+        return Err(SampleError::Config {
+            key: "antithetic",
+            value: "true".into(),
+            why:
+                "antithetic pairs are formed from keyed host draws; set `noise_source = \"host\"` \
+                  (the device generator cannot replay a draw with its sign flipped)"
+                    .into(),
+        });
+    }
+    if req.estimator.antithetic && req.estimator.adaptive {
+        let n_max = req.draws.iter().max().copied().unwrap_or(0);
+        if req.estimator.round % 2 == 1 || n_max % 2 == 1 {
+            return Err(SampleError::Config {
+                key: "round",
+                value: format!("{} (n_max {n_max})", req.estimator.round),
+                why: "with antithetic pairs the adaptive sampler's unit is a pair (z, −z): its \
+                      round and n_max must be even"
+                    .into(),
+            });
+        }
+    }
     let d: usize = test.shape.iter().product();
     let (plan, offset) = exact_output(req.plan, req.estimator, d)?;
     let sharing = if req.estimator.common { DrawSharing::Common } else { DrawSharing::Independent };
@@ -452,8 +476,12 @@ fn evaluate_adaptive(
     let images = test.len();
     let mut sums = vec![0.0f64; images * c];
     let mut sq = vec![0.0f64; images * c];
-    // Cross products Σ_j E_a E_b of each image, for the paired differences.
+    // Cross products Σ_u E_a E_b of each image over independent units, for the paired
+    // differences: a unit is one draw, or with antithetic pairs the mean of the pair (z, −z),
+    // whose two halves are not independent (setup checked that round and n_max are even).
+    let pair = req.estimator.antithetic;
     let mut cross = vec![0.0f64; images * c * c];
+    let mut units = vec![0u64; images];
     let mut counts = vec![0u64; images];
     let mut active: Vec<Vec<bool>> = vec![vec![true; c]; images];
     let mut open: Vec<usize> = (0..images).collect();
@@ -465,19 +493,32 @@ fn evaluate_adaptive(
             // Rows of one call: `block.len()` images × `k` draws (chunked further if k is large).
             let mut first = drawn;
             while first < drawn + k {
-                let kk = (req.max_batch / block.len()).max(1).min(drawn + k - first);
+                let mut kk = (req.max_batch / block.len()).max(1).min(drawn + k - first);
+                if pair {
+                    // Whole pairs only: `first` and `drawn + k` are even.
+                    kk = (kk & !1).max(2);
+                }
                 let e = energies(bank, test, block, first, kk, s, req, device)?;
+                let step = if pair { 2 } else { 1 };
+                let mut unit = vec![0.0f64; c];
                 for (bi, &i) in block.iter().enumerate() {
-                    for j in 0..kk {
-                        let row = &e[(bi * kk + j) * c..(bi * kk + j + 1) * c];
-                        for a in 0..c {
-                            let va = row[a] as f64;
-                            sums[i * c + a] += va;
-                            sq[i * c + a] += va * va;
-                            for b in 0..c {
-                                cross[(i * c + a) * c + b] += va * row[b] as f64;
+                    for j in (0..kk).step_by(step) {
+                        unit.fill(0.0);
+                        for jj in j..j + step {
+                            let row = &e[(bi * kk + jj) * c..(bi * kk + jj + 1) * c];
+                            for a in 0..c {
+                                let va = row[a] as f64;
+                                sums[i * c + a] += va;
+                                sq[i * c + a] += va * va;
+                                unit[a] += va / step as f64;
                             }
                         }
+                        for a in 0..c {
+                            for b in 0..c {
+                                cross[(i * c + a) * c + b] += unit[a] * unit[b];
+                            }
+                        }
+                        units[i] += 1;
                     }
                     counts[i] += kk as u64;
                 }
@@ -488,11 +529,12 @@ fn evaluate_adaptive(
         // Eliminate, per open image, the classes whose paired difference to the leader is
         // positive beyond z standard errors.
         for &i in &open {
-            let m = counts[i] as f64;
+            let m = units[i] as f64;
             if m < 2.0 {
                 continue;
             }
-            let mean = |a: usize| sums[i * c + a] / m;
+            let draws = counts[i] as f64;
+            let mean = |a: usize| sums[i * c + a] / draws;
             let leader = (0..c)
                 .filter(|&a| active[i][a])
                 .min_by(|&a, &b| mean(a).total_cmp(&mean(b)))

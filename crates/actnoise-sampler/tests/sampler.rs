@@ -7,7 +7,14 @@ use actnoise_sampler::{
 };
 use burn::tensor::Device;
 
+/// Flex's generator is global: seeding and initialising must not interleave with another
+/// test's, or the bank's weights (and the thresholds below) depend on test scheduling.
+/// Found when two new tests made `adaptive_stops_early_when_classes_separate` fail one run in
+/// two.
+static SEED_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn bank(classes: usize) -> ClassBank {
+    let _guard = SEED_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let device = Device::flex();
     device.seed(42);
     let cfg = AutoencoderConfig {
@@ -16,7 +23,12 @@ fn bank(classes: usize) -> ClassBank {
         image_size: 8,
         ..AutoencoderConfig::default()
     };
-    cfg.init_bank(classes, &device).unwrap()
+    let bank = cfg.init_bank(classes, &device).unwrap();
+    // Burn initialises parameters lazily, on first use: draw them now, under the lock.
+    for c in 0..classes {
+        bank.class_tensors(c);
+    }
+    bank
 }
 
 fn test_images(n: usize, classes: usize) -> TestImages {
@@ -162,6 +174,41 @@ fn adaptive_with_unreachable_bound_equals_plain_at_n_max() {
     for (a, s) in adaptive.mean.iter().zip(&plain.mean) {
         assert!((a - s).abs() <= 1e-9 * s.abs().max(1.0));
     }
+}
+
+#[test]
+fn adaptive_on_antithetic_pairs_with_unreachable_bound_equals_fixed_pairs() {
+    let (b, t) = (bank(3), test_images(5, 3));
+    let p = plan(NoiseSpec::default(), 0.8);
+    let pairs = EstimatorConfig { antithetic: true, common: true, ..Default::default() };
+    let fixed = run(&b, &t, &p, &[24], &pairs, 64).remove(0);
+    // max_batch 7: calls of an odd number of rows are cut to whole pairs.
+    let est = EstimatorConfig { adaptive: true, round: 6, error_rate: 0.0, ..pairs.clone() };
+    let adaptive = run(&b, &t, &p, &[24], &est, 7).remove(0);
+    assert_eq!(adaptive.predictions, fixed.predictions);
+    assert_eq!(adaptive.passes, fixed.passes);
+    for (a, f) in adaptive.mean.iter().zip(&fixed.mean) {
+        assert!((a - f).abs() <= 1e-9 * f.abs().max(1.0));
+    }
+}
+
+#[test]
+fn antithetic_needs_host_draws_and_even_adaptive_rounds() {
+    let (b, t) = (bank(2), test_images(2, 2));
+    let p = plan(NoiseSpec::default(), 0.3);
+    let try_eval = |est: &EstimatorConfig, source: SourceKind, draws: &[usize]| {
+        let req = EvalRequest { plan: &p, draws, estimator: est, source, seed: 1, max_batch: 64 };
+        evaluate(&b, &t, &req, &mut Quiet).unwrap_err().to_string()
+    };
+    let anti = EstimatorConfig { antithetic: true, ..Default::default() };
+    let err = try_eval(&anti, SourceKind::Device, &[4]);
+    assert!(err.contains("noise_source"), "{err}");
+    let odd = EstimatorConfig { adaptive: true, round: 5, ..anti.clone() };
+    let err = try_eval(&odd, SourceKind::Host, &[20]);
+    assert!(err.contains("round") && err.contains("even"), "{err}");
+    let even = EstimatorConfig { adaptive: true, round: 4, ..anti };
+    let err = try_eval(&even, SourceKind::Host, &[21]);
+    assert!(err.contains("n_max 21"), "{err}");
 }
 
 #[test]

@@ -14,7 +14,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use actnoise_analysis::{EstimatorPoint, EstimatorStudy, PLAIN, SkippedEstimator};
+use actnoise_analysis::{
+    EstimatorPoint, EstimatorStudy, IndependentReference, PLAIN, SkippedEstimator,
+};
 use actnoise_dist::NoiseKind;
 use actnoise_nn::{NoisePlan, Placement, derive_seed};
 use actnoise_sampler::{EstimatorConfig, EvalRequest, SampleError, evaluate};
@@ -37,6 +39,10 @@ pub struct EstimatorArgs {
     /// Family-wise error rates of the adaptive sampler, one point each.
     #[arg(long, value_delimiter = ',', default_values_t = [0.1, 0.01, 0.001])]
     pub error_rates: Vec<f64>,
+    /// Draws per round of the adaptive sampler, one family of points each (default: the
+    /// config's `eval.estimator.round`).
+    #[arg(long, value_delimiter = ',')]
+    pub rounds: Vec<usize>,
     /// Also copy `<experiment>.md`, `.png`, `.svg` here (e.g. `docs/estimators`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -48,7 +54,7 @@ struct Variant {
     error_rate: Option<f64>,
 }
 
-fn variants(round: usize, error_rates: &[f64]) -> Vec<Variant> {
+fn variants(rounds: &[usize], error_rates: &[f64]) -> Vec<Variant> {
     let fixed = |common, antithetic, exact_output| Variant {
         estimator: EstimatorConfig {
             common,
@@ -65,7 +71,7 @@ fn variants(round: usize, error_rates: &[f64]) -> Vec<Variant> {
         fixed(false, false, true),
         fixed(true, true, true),
     ];
-    for &e in error_rates {
+    for (&round, &e) in rounds.iter().flat_map(|r| error_rates.iter().map(move |e| (r, e))) {
         v.push(Variant {
             estimator: EstimatorConfig {
                 common: true,
@@ -108,11 +114,15 @@ fn cell(cfg: &Config) -> Result<(f64, f64)> {
 }
 
 /// Runs the study of one config; returns the run directory.
-pub fn study(cfg: &Config, error_rates: &[f64]) -> Result<PathBuf> {
+pub fn study(cfg: &Config, error_rates: &[f64], rounds: &[usize]) -> Result<PathBuf> {
     let (alpha_train, alpha_test) = cell(cfg)?;
     if let Some(e) = error_rates.iter().find(|e| !(**e > 0.0 && **e < 1.0)) {
         bail!("--error-rates: {e} is not in (0, 1)");
     }
+    if rounds.contains(&0) {
+        bail!("--rounds: a round of 0 draws never ends; give 1 or more");
+    }
+    let rounds = if rounds.is_empty() { vec![cfg.eval.estimator.round] } else { rounds.to_vec() };
     let Prepared { device, source, mut run, mut prov, model, classes, train_data, test, .. } =
         prepare(cfg, true)?;
     let bank = trained_bank(
@@ -158,12 +168,17 @@ pub fn study(cfg: &Config, error_rates: &[f64]) -> Result<PathBuf> {
             ),
             points: Vec::new(),
             skipped: Vec::new(),
+            independent: None,
         },
     };
-    for v in variants(cfg.eval.estimator.round, error_rates) {
+    for v in variants(&rounds, error_rates) {
         let label = v.estimator.label();
-        let done = st.points.iter().any(|p| p.estimator == label && p.error_rate == v.error_rate)
-            || st.skipped.iter().any(|s| s.estimator == label);
+        let round = v.error_rate.map(|_| v.estimator.round as u64);
+        let done = st.points.iter().any(|p| {
+            p.estimator == label
+                && p.error_rate == v.error_rate
+                && p.error_rate.map(|_| st.round_of(p)) == round
+        }) || st.skipped.iter().any(|s| s.estimator == label);
         if done {
             continue;
         }
@@ -177,7 +192,7 @@ pub fn study(cfg: &Config, error_rates: &[f64]) -> Result<PathBuf> {
             max_batch: cfg.eval.max_batch,
         };
         let name = match v.error_rate {
-            Some(e) => format!("{label} ε={e}"),
+            Some(e) => format!("{label} ε={e} round {}", v.estimator.round),
             None => label.clone(),
         };
         let mut bar = EvalBar::new(&format!("{} {name}", cfg.data.name));
@@ -204,12 +219,17 @@ pub fn study(cfg: &Config, error_rates: &[f64]) -> Result<PathBuf> {
             st.points.push(EstimatorPoint {
                 estimator: label.clone(),
                 error_rate: v.error_rate,
+                round: round.filter(|&r| r != st.round),
                 draws: e.draws as u64,
                 passes: e.passes,
                 wall_s: e.wall_s,
                 predictions: e.predictions.iter().map(|&p| p as u32).collect(),
             });
         }
+        st.write(&path)?;
+    }
+    if st.independent.is_none() {
+        st.independent = independent_reference(&st, cfg, &bank, &test, &plan, source, n_max)?;
         st.write(&path)?;
     }
     if !st.points.iter().any(|p| p.estimator == PLAIN) {
@@ -222,6 +242,56 @@ pub fn study(cfg: &Config, error_rates: &[f64]) -> Result<PathBuf> {
     prov.finished = Some(now());
     run.write_provenance(&prov)?;
     Ok(run.path)
+}
+
+/// The most precise fixed-n estimator the study ran (the one with the most variance-reduction
+/// options on), evaluated again at n_max with fresh draws (another seed), so that its
+/// decisions are independent of every row's.
+fn independent_reference(
+    st: &EstimatorStudy,
+    cfg: &Config,
+    bank: &actnoise_nn::ClassBank,
+    test: &actnoise_sampler::TestImages,
+    plan: &NoisePlan,
+    source: actnoise_nn::SourceKind,
+    n_max: usize,
+) -> Result<Option<IndependentReference>> {
+    let ran = |e: &EstimatorConfig| st.points.iter().any(|p| p.estimator == e.label());
+    let Some(best) = variants(&[cfg.eval.estimator.round], &[])
+        .into_iter()
+        .map(|v| v.estimator)
+        .filter(|e| ran(e))
+        .max_by_key(|e| (e.exact_output, e.common, e.antithetic))
+    else {
+        return Ok(None);
+    };
+    let req = EvalRequest {
+        plan,
+        draws: &[n_max],
+        estimator: &best,
+        source,
+        seed: derive_seed(&[cfg.seed, 0xE7A2]),
+        max_batch: cfg.eval.max_batch,
+    };
+    let label = best.label();
+    let mut bar = EvalBar::new(&format!("{} {label} (independent draws)", cfg.data.name));
+    let eval = evaluate(bank, test, &req, &mut bar)?;
+    bar.finish();
+    let e = eval.into_iter().next().context("the reference evaluation returned nothing")?;
+    println!(
+        "{:>44} n={:<6} passes={:<10} accuracy={:.1}% wall={:.1}s",
+        format!("{label} (independent)"),
+        e.draws,
+        e.passes,
+        100.0 * e.accuracy,
+        e.wall_s
+    );
+    Ok(Some(IndependentReference {
+        estimator: label,
+        draws: e.draws as u64,
+        passes: e.passes,
+        predictions: e.predictions.iter().map(|&p| p as u32).collect(),
+    }))
 }
 
 /// `actnoise estimators CONFIG…`.
@@ -238,7 +308,7 @@ pub fn main(args: &EstimatorArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     for cfg in &cfgs {
-        let dir = study(cfg, &args.error_rates)?;
+        let dir = study(cfg, &args.error_rates, &args.rounds)?;
         if let Some(out) = &args.out {
             copy_outputs(&dir, out, &cfg.experiment)?;
         }
@@ -285,7 +355,7 @@ mod tests {
     #[test]
     fn variants_cover_each_estimator_and_every_error_rate() {
         let labels: Vec<String> =
-            variants(8, &[0.1, 0.01]).iter().map(|v| v.estimator.label()).collect();
+            variants(&[8], &[0.1, 0.01]).iter().map(|v| v.estimator.label()).collect();
         assert_eq!(
             labels,
             [
@@ -298,5 +368,10 @@ mod tests {
                 "common+antithetic+exact-output+adaptive",
             ]
         );
+        let adaptive: Vec<(usize, f64)> = variants(&[4, 16], &[0.1, 0.01])
+            .iter()
+            .filter_map(|v| v.error_rate.map(|e| (v.estimator.round, e)))
+            .collect();
+        assert_eq!(adaptive, [(4, 0.1), (4, 0.01), (16, 0.1), (16, 0.01)]);
     }
 }

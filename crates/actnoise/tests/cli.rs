@@ -203,6 +203,26 @@ fn killed_run_resumes_to_identical_final_weights() {
     let resumed = weights(run);
     assert_eq!(resumed.len(), reference.len());
     assert!(resumed == reference, "final weights differ after resume");
+
+    // Same seed and config, two processes: the noisy evaluation decides identically too.
+    let cells = |run: &Path| -> Vec<(f64, u64, u64)> {
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run.join("results.json")).unwrap())
+                .unwrap();
+        r["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["alpha_test"].as_f64().unwrap(),
+                    c["draws"].as_u64().unwrap(),
+                    c["correct"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(cells(run), cells(&run_dirs(straight.path())[0]));
 }
 
 #[test]
@@ -263,6 +283,13 @@ fn estimator_study_writes_its_tables_and_matches_run_for_plain_averaging() {
     let adaptive = points.iter().find(|p| p["error_rate"].is_number()).unwrap();
     assert!(adaptive["passes"].as_u64().unwrap() <= plain4["passes"].as_u64().unwrap());
     assert!(stdout.contains("same decision as plain n_max"), "{stdout}");
+    let independent = &study["independent"];
+    assert_eq!(independent["estimator"], "common+antithetic+exact-output");
+    assert_eq!(
+        independent["predictions"].as_array().unwrap().len(),
+        study["labels"].as_array().unwrap().len()
+    );
+    assert!(stdout.contains("same decision as independent reference"), "{stdout}");
 
     // `actnoise run` of the same cell with plain averaging makes the same decisions.
     let out = bin().args(run_args(q.to_str().unwrap(), &sets)).output().unwrap();
