@@ -190,8 +190,8 @@ impl EstimatorStudy {
         }
     }
 
-    fn accuracy(&self, p: &EstimatorPoint) -> (usize, f64) {
-        let correct = p.predictions.iter().zip(&self.labels).filter(|(a, b)| a == b).count();
+    fn accuracy(&self, predictions: &[u32]) -> (usize, f64) {
+        let correct = predictions.iter().zip(&self.labels).filter(|(a, b)| a == b).count();
         (correct, correct as f64 / self.labels.len().max(1) as f64)
     }
 
@@ -222,7 +222,7 @@ impl EstimatorStudy {
         else {
             return bad(format!("plain averaging at n_max = {} is missing", self.n_max));
         };
-        let (_, ref_acc) = self.accuracy(reference);
+        let (_, ref_acc) = self.accuracy(&reference.predictions);
         if let Some(ind) = &self.independent
             && ind.predictions.len() != self.labels.len()
         {
@@ -240,7 +240,7 @@ impl EstimatorStudy {
             .points
             .iter()
             .map(|p| {
-                let (correct, accuracy) = self.accuracy(p);
+                let (correct, accuracy) = self.accuracy(&p.predictions);
                 SummaryRow {
                     estimator: p.estimator.clone(),
                     error_rate: p.error_rate,
@@ -325,15 +325,7 @@ impl EstimatorStudy {
             s.reference_passes
         ));
         if let Some(ind) = &self.independent {
-            let (_, acc) = self.accuracy(&EstimatorPoint {
-                estimator: ind.estimator.clone(),
-                error_rate: None,
-                round: None,
-                draws: ind.draws,
-                passes: ind.passes,
-                wall_s: 0.0,
-                predictions: ind.predictions.clone(),
-            });
+            let (_, acc) = self.accuracy(&ind.predictions);
             md.push_str(&format!(
                 "Independent reference: {} at n = {} with fresh draws (not those of any row \
                  below): accuracy {:.1} %, {} passes.\n\n",
