@@ -479,7 +479,8 @@ fn evaluate_adaptive(
     // Cross products Σ_u E_a E_b of each image over independent units, for the paired
     // differences: a unit is one draw, or with antithetic pairs the mean of the pair (z, −z),
     // whose two halves are not independent (setup checked that round and n_max are even).
-    let pair = req.estimator.antithetic;
+    let step = if req.estimator.antithetic { 2 } else { 1 };
+    let mut unit = vec![0.0f64; c];
     let mut cross = vec![0.0f64; images * c * c];
     let mut units = vec![0u64; images];
     let mut counts = vec![0u64; images];
@@ -494,13 +495,11 @@ fn evaluate_adaptive(
             let mut first = drawn;
             while first < drawn + k {
                 let mut kk = (req.max_batch / block.len()).max(1).min(drawn + k - first);
-                if pair {
+                if step == 2 {
                     // Whole pairs only: `first` and `drawn + k` are even.
                     kk = (kk & !1).max(2);
                 }
                 let e = energies(bank, test, block, first, kk, s, req, device)?;
-                let step = if pair { 2 } else { 1 };
-                let mut unit = vec![0.0f64; c];
                 for (bi, &i) in block.iter().enumerate() {
                     for j in (0..kk).step_by(step) {
                         unit.fill(0.0);

@@ -19,7 +19,7 @@ use actnoise_analysis::{
 };
 use actnoise_dist::NoiseKind;
 use actnoise_nn::{NoisePlan, Placement, derive_seed};
-use actnoise_sampler::{EstimatorConfig, EvalRequest, SampleError, evaluate};
+use actnoise_sampler::{EstimatorConfig, EvalRequest, Evaluation, SampleError, evaluate};
 use anyhow::{Context, Result, bail};
 
 use crate::config::{self, Config};
@@ -209,13 +209,7 @@ pub fn study(cfg: &Config, error_rates: &[f64], rounds: &[usize]) -> Result<Path
         };
         bar.finish();
         for e in evals {
-            println!(
-                "{name:>44} n={:<6} passes={:<10} accuracy={:.1}% wall={:.1}s",
-                e.draws,
-                e.passes,
-                100.0 * e.accuracy,
-                e.wall_s
-            );
+            print_point(&name, &e);
             st.points.push(EstimatorPoint {
                 estimator: label.clone(),
                 error_rate: v.error_rate,
@@ -278,20 +272,24 @@ fn independent_reference(
     let eval = evaluate(bank, test, &req, &mut bar)?;
     bar.finish();
     let e = eval.into_iter().next().context("the reference evaluation returned nothing")?;
-    println!(
-        "{:>44} n={:<6} passes={:<10} accuracy={:.1}% wall={:.1}s",
-        format!("{label} (independent)"),
-        e.draws,
-        e.passes,
-        100.0 * e.accuracy,
-        e.wall_s
-    );
+    print_point(&format!("{label} (independent)"), &e);
     Ok(Some(IndependentReference {
         estimator: label,
         draws: e.draws as u64,
         passes: e.passes,
         predictions: e.predictions.iter().map(|&p| p as u32).collect(),
     }))
+}
+
+/// One line of the study's terminal output.
+fn print_point(name: &str, e: &Evaluation) {
+    println!(
+        "{name:>44} n={:<6} passes={:<10} accuracy={:.1}% wall={:.1}s",
+        e.draws,
+        e.passes,
+        100.0 * e.accuracy,
+        e.wall_s
+    );
 }
 
 /// `actnoise estimators CONFIG…`.
