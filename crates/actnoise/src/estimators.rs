@@ -145,12 +145,19 @@ pub fn study(cfg: &Config, error_rates: &[f64], rounds: &[usize]) -> Result<Path
     let n_max = *cfg.eval.draws.iter().max().context("`eval.draws` is empty")?;
 
     let path = run.path.join("estimators.json");
-    let mut st = match EstimatorStudy::read(&path) {
-        Ok(st) => {
-            println!("estimators.json found: {} points kept", st.points.len());
-            st
-        }
-        Err(_) => EstimatorStudy {
+    // A study file that exists but cannot be read is an error, never a fresh start: starting
+    // over would overwrite the points it holds.
+    let mut st = if path.exists() {
+        let st = EstimatorStudy::read(&path).with_context(|| {
+            format!(
+                "{} holds this study's finished points but cannot be read; repair or remove it",
+                path.display()
+            )
+        })?;
+        println!("estimators.json found: {} points kept", st.points.len());
+        st
+    } else {
+        EstimatorStudy {
             experiment: cfg.experiment.clone(),
             dataset: cfg.data.name.clone(),
             alpha_train,
@@ -169,7 +176,7 @@ pub fn study(cfg: &Config, error_rates: &[f64], rounds: &[usize]) -> Result<Path
             points: Vec::new(),
             skipped: Vec::new(),
             independent: None,
-        },
+        }
     };
     for v in variants(&rounds, error_rates) {
         let label = v.estimator.label();

@@ -291,6 +291,16 @@ fn estimator_study_writes_its_tables_and_matches_run_for_plain_averaging() {
     );
     assert!(stdout.contains("same decision as independent reference"), "{stdout}");
 
+    // A damaged study file stops the study, naming the file; it is not overwritten.
+    std::fs::write(runs[0].join("estimators.json"), "{ truncated").unwrap();
+    let out = bin().args(&args).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("estimators.json") && stderr.contains("repair or remove"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(runs[0].join("estimators.json")).unwrap(), "{ truncated");
+    std::fs::write(runs[0].join("estimators.json"), serde_json::to_string(&study).unwrap())
+        .unwrap();
+
     // `actnoise run` of the same cell with plain averaging makes the same decisions.
     let out = bin().args(run_args(q.to_str().unwrap(), &sets)).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
