@@ -1,8 +1,8 @@
 use actnoise_dist::{Negate, dropout};
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::{ConvOptions, PadMode};
+use burn::tensor::module::{conv_transpose2d, conv2d};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, PadMode};
 use burn::tensor::{Device, Tensor};
 
 use crate::{AutoencoderConfig, LayerNoise, NnError, NoisePlan, NoiseSource, Result};
@@ -38,6 +38,10 @@ pub enum ConvPath {
     /// path only for kernel 4, stride 2, padding 1 (the paper's); others use Burn's. Slower on
     /// flex today: its im2col/col2im copies of strided views cost more than the GEMMs save.
     Matmul,
+    /// One dense (`groups = 1`) Burn convolution per class on that class's channels, the
+    /// outputs concatenated: the layout PyTorch users train with (one model per class), here
+    /// with the bank's weights and noise draws unchanged.
+    PerClass,
 }
 
 /// How noise draws are shared between the classes of a bank.
@@ -123,7 +127,47 @@ impl ClassBank {
                 conv_t_matmul_4_2_1(h, conv.weight.val(), bias(&conv.bias), self.classes)
             }
             ConvPath::Matmul => self.dec[l - ne].forward(h),
+            ConvPath::PerClass => self.linear_per_class(l, h),
         }
+    }
+
+    /// [`ConvPath::PerClass`]: layer `l` as C dense convolutions on channel slices.
+    fn linear_per_class(&self, l: usize, h: Tensor<4>) -> Tensor<4> {
+        let c = self.classes;
+        let ne = self.enc.len();
+        let ci = h.dims()[1] / c;
+        let p = self.config.padding;
+        let outs = (0..c)
+            .map(|g| {
+                let hg = h.clone().narrow(1, g * ci, ci);
+                if l < ne {
+                    let conv = &self.enc[l];
+                    let co = conv.weight.val().dims()[0] / c;
+                    conv2d(
+                        hg,
+                        conv.weight.val().narrow(0, g * co, co),
+                        Some(bias(&conv.bias).narrow(0, g * co, co)),
+                        ConvOptions::new(conv.stride, [p, p], conv.dilation, 1),
+                    )
+                } else {
+                    let conv = &self.dec[l - ne];
+                    let co = bias(&conv.bias).dims()[0] / c;
+                    conv_transpose2d(
+                        hg,
+                        conv.weight.val().narrow(0, g * ci, ci),
+                        Some(bias(&conv.bias).narrow(0, g * co, co)),
+                        ConvTransposeOptions::new(
+                            conv.stride,
+                            conv.padding,
+                            conv.padding_out,
+                            conv.dilation,
+                            1,
+                        ),
+                    )
+                }
+            })
+            .collect();
+        Tensor::cat(outs, 1)
     }
 
     /// Layer 1 on an input shared by every class (`[B, cin, H, W]` → `[B, C·c1, h, w]`):
@@ -464,14 +508,16 @@ mod tests {
         let off = NoisePlan::off(6);
         let x = Tensor::<4>::random([5, 9, 32, 32], Distribution::Uniform(0.0, 1.0), &device);
         let burn = bank.clone().with_conv_path(ConvPath::Burn);
-        let fast = bank.with_conv_path(ConvPath::Matmul);
         let src = &mut NoiseSource::Device;
-        let a = burn.forward_grouped(x.clone(), &off, src).unwrap();
-        let b = fast.forward_grouped(x.clone(), &off, src).unwrap();
-        assert!(max_diff(a, b) < 1e-5);
-        let x1 = x.narrow(1, 0, 3);
-        let a = burn.forward_shared(x1.clone(), &off, src, DrawSharing::Independent).unwrap();
-        let b = fast.forward_shared(x1, &off, src, DrawSharing::Independent).unwrap();
-        assert!(max_diff(a, b) < 1e-5);
+        let x1 = x.clone().narrow(1, 0, 3);
+        for path in [ConvPath::Matmul, ConvPath::PerClass] {
+            let fast = bank.clone().with_conv_path(path);
+            let a = burn.forward_grouped(x.clone(), &off, src).unwrap();
+            let b = fast.forward_grouped(x.clone(), &off, src).unwrap();
+            assert!(max_diff(a, b) < 1e-5, "{path:?}");
+            let a = burn.forward_shared(x1.clone(), &off, src, DrawSharing::Independent).unwrap();
+            let b = fast.forward_shared(x1.clone(), &off, src, DrawSharing::Independent).unwrap();
+            assert!(max_diff(a, b) < 1e-5, "{path:?}");
+        }
     }
 }

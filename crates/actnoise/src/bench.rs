@@ -1,10 +1,12 @@
-//! `actnoise bench`: training and inference throughput on flex, side by side with the PyTorch
-//! reference (`torch_reference.py`), alternating in one run so that both see the same load.
+//! `actnoise bench`: training and inference throughput on flex (and any other compiled-in
+//! backend given with `--backend`), side by side with the PyTorch reference
+//! (`torch_reference.py`), alternating in one run so that all see the same load.
 //!
 //! Every figure is a median over `--reps` repetitions after a warm-up, and is printed with its
 //! ratio to PyTorch (measured in the same round) and its fraction of the machine's fp32 GEMM
-//! peak, itself measured at the start with one large `n × n` matmul on flex (Burn's matmul,
-//! which calls the `gemm` crate).
+//! peak, itself measured at the start with one large `n × n` matmul on each benchmarked
+//! backend (flex: Burn's matmul, which calls the `gemm` crate; tch: LibTorch's); the peak is
+//! the largest of them.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,6 +19,8 @@ use actnoise_nn::{
 };
 use actnoise_train::{ClassImages, Silent, SourceKind, TrainConfig, TrainSetup, train};
 use anyhow::{Context, Result, bail};
+
+use crate::backend::{BackendChoice, select_device};
 use burn::tensor::{Device, Distribution, Tensor};
 
 /// Arguments of `actnoise bench`.
@@ -37,7 +41,7 @@ pub struct BenchArgs {
     /// Repetitions per figure (the median is reported).
     #[arg(long, default_value_t = 5)]
     pub reps: usize,
-    /// Rounds: each round measures flex then PyTorch, figure by figure.
+    /// Rounds: each round measures PyTorch then each backend, figure by figure.
     #[arg(long, default_value_t = 1)]
     pub rounds: usize,
     /// Rows (image × draw) per inference call, as the sampler's `max_batch` (on flex, small
@@ -50,10 +54,14 @@ pub struct BenchArgs {
     /// Only these figures (comma-separated: train, noisy, clean).
     #[arg(long, value_delimiter = ',', default_values_t = ["train".to_string(), "noisy".to_string(), "clean".to_string()])]
     pub only: Vec<String>,
-    /// How the bank computes convolutions: `burn` (Burn's conv ops) or `matmul` (batched
-    /// im2col + one GEMM per class); both are measured, in turn, when both are given.
+    /// How the bank computes convolutions: `burn` (Burn's grouped conv ops), `matmul` (batched
+    /// im2col + one GEMM per class) or `per-class` (one dense Burn conv per class); each given
+    /// is measured, in turn.
     #[arg(long, value_delimiter = ',', default_values_t = ["burn".to_string()])]
     pub conv: Vec<String>,
+    /// Backends to measure, in turn (each must be compiled in: `tch` needs `--features tch`).
+    #[arg(long, value_delimiter = ',', default_values_t = [BackendChoice::Flex])]
+    pub backend: Vec<BackendChoice>,
     /// Threads PyTorch may use (flex uses rayon's pool: `RAYON_NUM_THREADS`, default all cores).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
@@ -63,7 +71,8 @@ pub struct BenchArgs {
 struct Figure {
     name: String,
     unit: &'static str,
-    flex: f64,
+    /// The rate on the benchmarked backend.
+    rate: f64,
     torch: Option<f64>,
     /// Floating-point operations per counted unit (for the fraction of GEMM peak).
     flops_per_unit: f64,
@@ -89,20 +98,33 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         .map(|c| match c.as_str() {
             "matmul" => Ok(ConvPath::Matmul),
             "burn" => Ok(ConvPath::Burn),
-            other => bail!("bench: --conv {other}: use matmul or burn"),
+            "per-class" => Ok(ConvPath::PerClass),
+            other => bail!("bench: --conv {other}: use burn, matmul or per-class"),
         })
         .collect::<Result<Vec<_>>>()?;
-    let device = Device::flex();
-    device.seed(0);
+    if args.backend.is_empty() {
+        bail!("bench: --backend needs at least one backend");
+    }
+    let mut devices = Vec::new();
+    for &b in &args.backend {
+        let device = select_device(b, 0)?;
+        device.seed(0);
+        devices.push((b, device));
+    }
     let cfg = AutoencoderConfig::default();
     let macs = forward_macs(&cfg) as f64;
     println!("load: {}", load());
-    let peak = gemm_peak(&device, args.gemm_n);
-    println!(
-        "GEMM peak (flex matmul, f32, n = {}, median of 5): {:.1} GFLOP/s",
-        args.gemm_n,
-        peak / 1e9
-    );
+    let mut peak = 0.0f64;
+    for (b, device) in &devices {
+        let p = gemm_peak(device, args.gemm_n);
+        println!(
+            "GEMM ({b} matmul, f32, n = {}, median of 5): {:.1} GFLOP/s",
+            args.gemm_n,
+            p / 1e9
+        );
+        peak = peak.max(p);
+    }
+    println!("GEMM peak (the largest): {:.1} GFLOP/s", peak / 1e9);
     println!(
         "model: {:.2} M multiply-adds per forward pass; {} classes; α = {}",
         macs / 1e6,
@@ -116,12 +138,12 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         let mut figs = Vec::new();
         if want("train") {
             let torch = torch_run(args, "train", args.alpha)?.first().copied();
-            for &path in &paths {
-                let flex = flex_train(&device, &cfg, args, path)?;
+            for ((b, device), &path) in cases(&devices, &paths) {
+                let rate = train_rate(device, &cfg, args, path)?;
                 figs.push(Figure {
-                    name: name("train", path),
+                    name: name("train", *b, path),
                     unit: "images/s",
-                    flex,
+                    rate,
                     torch,
                     flops_per_unit: 3.0 * 2.0 * macs,
                 });
@@ -130,20 +152,20 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         }
         if want("noisy") {
             let torch = torch_run(args, "infer", args.alpha)?;
-            for &path in &paths {
-                let flex = flex_infer(&device, &cfg, args, args.alpha, path)?;
+            for ((b, device), &path) in cases(&devices, &paths) {
+                let rate = infer_rates(device, &cfg, args, args.alpha, path)?;
                 figs.push(Figure {
-                    name: name("noisy inference, 1 image × 1000 draws", path),
+                    name: name("noisy inference, 1 image × 1000 draws", *b, path),
                     unit: "passes/s",
-                    flex: flex[0],
+                    rate: rate[0],
                     torch: torch.first().copied(),
                     flops_per_unit: 2.0 * macs,
                 });
                 report(figs.last().expect("just pushed"), peak);
                 figs.push(Figure {
-                    name: name("noisy inference, 10 images × 100 draws", path),
+                    name: name("noisy inference, 10 images × 100 draws", *b, path),
                     unit: "passes/s",
-                    flex: flex[1],
+                    rate: rate[1],
                     torch: torch.get(1).copied(),
                     flops_per_unit: 2.0 * macs,
                 });
@@ -152,12 +174,12 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         }
         if want("clean") {
             let torch = torch_run(args, "infer", 0.0)?;
-            for &path in &paths {
-                let flex = flex_infer(&device, &cfg, args, 0.0, path)?;
+            for ((b, device), &path) in cases(&devices, &paths) {
+                let rate = infer_rates(device, &cfg, args, 0.0, path)?;
                 figs.push(Figure {
-                    name: name("noiseless inference, 1000 images", path),
+                    name: name("noiseless inference, 1000 images", *b, path),
                     unit: "passes/s",
-                    flex: flex[0],
+                    rate: rate[0],
                     torch: torch.first().copied(),
                     flops_per_unit: 2.0 * macs,
                 });
@@ -172,18 +194,18 @@ pub fn main(args: &BenchArgs) -> Result<()> {
             let med = |f: &dyn Fn(&Figure) -> Option<f64>| {
                 median(rounds.iter().filter_map(|r| f(&r[i])).collect())
             };
-            let flex = med(&|f| Some(f.flex)).unwrap_or(f64::NAN);
-            let ratio = med(&|f| f.torch.map(|t| f.flex / t));
+            let rate = med(&|f| Some(f.rate)).unwrap_or(f64::NAN);
+            let ratio = med(&|f| f.torch.map(|t| f.rate / t));
             let f = &rounds[0][i];
             let torch = med(&|f| f.torch);
             println!(
-                "{:<40} flex {:>9.1} {}  torch {}  ratio {}  {:.1} % of GEMM peak",
+                "{:<52} {:>9.1} {}  torch {}  ratio {}  {:.1} % of GEMM peak",
                 f.name,
-                flex,
+                rate,
                 f.unit,
                 torch.map_or("-".into(), |t| format!("{t:.1}")),
                 ratio.map_or("-".into(), |r| format!("{r:.2}×")),
-                100.0 * flex * f.flops_per_unit / peak
+                100.0 * rate * f.flops_per_unit / peak
             );
         }
     }
@@ -191,21 +213,34 @@ pub fn main(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn name(what: &str, path: ConvPath) -> String {
-    format!("{what} [{}]", if path == ConvPath::Matmul { "matmul" } else { "burn" })
+/// Every (backend, convolution path) pair, backends outermost.
+fn cases<'a>(
+    devices: &'a [(BackendChoice, Device)],
+    paths: &'a [ConvPath],
+) -> impl Iterator<Item = (&'a (BackendChoice, Device), &'a ConvPath)> {
+    devices.iter().flat_map(move |d| paths.iter().map(move |p| (d, p)))
+}
+
+fn name(what: &str, backend: BackendChoice, path: ConvPath) -> String {
+    let path = match path {
+        ConvPath::Burn => "burn",
+        ConvPath::Matmul => "matmul",
+        ConvPath::PerClass => "per-class",
+    };
+    format!("{what} [{backend}, {path}]")
 }
 
 fn report(f: &Figure, peak: f64) {
     let torch = f.torch.map_or("-".to_string(), |t| {
         format!("{t:.1} ({:.1} % of peak)", 100.0 * t * f.flops_per_unit / peak)
     });
-    let ratio = f.torch.map_or("-".to_string(), |t| format!("{:.2}×", f.flex / t));
+    let ratio = f.torch.map_or("-".to_string(), |t| format!("{:.2}×", f.rate / t));
     println!(
-        "{:<40} flex {:>9.1} {} ({:.1} % of peak)  torch {}  flex/torch {}",
+        "{:<52} {:>9.1} {} ({:.1} % of peak)  torch {}  ratio {}",
         f.name,
-        f.flex,
+        f.rate,
         f.unit,
-        100.0 * f.flex * f.flops_per_unit / peak,
+        100.0 * f.rate * f.flops_per_unit / peak,
         torch,
         ratio
     );
@@ -262,7 +297,7 @@ fn forward_macs(cfg: &AutoencoderConfig) -> usize {
     macs
 }
 
-/// fp32 GEMM FLOP/s: median of 5 `n × n` by `n × n` matmuls on flex.
+/// fp32 GEMM FLOP/s: median of 5 `n × n` by `n × n` matmuls on `device`.
 fn gemm_peak(device: &Device, n: usize) -> f64 {
     let a = Tensor::<2>::random([n, n], Distribution::Uniform(-1.0, 1.0), device);
     let b = Tensor::<2>::random([n, n], Distribution::Uniform(-1.0, 1.0), device);
@@ -281,7 +316,7 @@ fn plan_for(alpha: f64, layers: usize) -> Result<NoisePlan> {
 
 /// Training images/s (all classes): `actnoise_train::train`, batch 256 per class, host noise,
 /// 3 steps per repetition (one epoch of 3 steps, with its end-of-epoch metrics on 1 image).
-fn flex_train(
+fn train_rate(
     device: &Device,
     cfg: &AutoencoderConfig,
     args: &BenchArgs,
@@ -321,7 +356,7 @@ fn flex_train(
 /// sampler computes energies: host noise keyed by (image, draw), `--rows` rows per call.
 /// Noisy (`alpha > 0`): `[1 image × 1000 draws, 10 images × 100 draws]`; noiseless: 1000
 /// distinct images, one pass each.
-fn flex_infer(
+fn infer_rates(
     device: &Device,
     cfg: &AutoencoderConfig,
     args: &BenchArgs,
