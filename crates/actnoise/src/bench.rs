@@ -62,6 +62,11 @@ pub struct BenchArgs {
     /// Backends to measure, in turn (each must be compiled in: `tch` needs `--features tch`).
     #[arg(long, value_delimiter = ',', default_values_t = [BackendChoice::Flex])]
     pub backend: Vec<BackendChoice>,
+    /// Where the noise of actnoise's figures is drawn: `host` (actnoise's generator, the same
+    /// numbers on every backend; what `source = "auto"` picks on CPU backends) or `device`
+    /// (the backend's own generator).
+    #[arg(long, default_value = "host", value_parser = ["host", "device"])]
+    pub source: String,
     /// Threads PyTorch may use (flex uses rayon's pool: `RAYON_NUM_THREADS`, default all cores).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
@@ -314,7 +319,7 @@ fn plan_for(alpha: f64, layers: usize) -> Result<NoisePlan> {
     Ok(NoisePlan::uniform(&kind, alpha, false, &Placement::Full, layers)?)
 }
 
-/// Training images/s (all classes): `actnoise_train::train`, batch 256 per class, host noise,
+/// Training images/s (all classes): `actnoise_train::train`, batch 256 per class, `--source` noise,
 /// 3 steps per repetition (one epoch of 3 steps, with its end-of-epoch metrics on 1 image).
 fn train_rate(
     device: &Device,
@@ -340,7 +345,7 @@ fn train_rate(
     let setup = TrainSetup {
         config: &tcfg,
         plan: &plan,
-        source: SourceKind::Host,
+        source: if args.source == "device" { SourceKind::Device } else { SourceKind::Host },
         seed: 0,
         checkpoint_dir: None,
         resume: false,
@@ -353,7 +358,7 @@ fn train_rate(
 }
 
 /// Inference forward passes/s (one pass = one image through one class's autoencoder), as the
-/// sampler computes energies: host noise keyed by (image, draw), `--rows` rows per call.
+/// sampler computes energies: host noise keyed by (image, draw) or device noise (`--source`), `--rows` rows per call.
 /// Noisy (`alpha > 0`): `[1 image × 1000 draws, 10 images × 100 draws]`; noiseless: 1000
 /// distinct images, one pass each.
 fn infer_rates(
@@ -378,7 +383,9 @@ fn infer_rates(
             Distribution::Uniform(0.0, 1.0),
             device,
         );
-        let t = time_median(args.reps, || energies(&bank, &x, draws, &plan, args.rows))?;
+        let device_noise = args.source == "device";
+        let t =
+            time_median(args.reps, || energies(&bank, &x, draws, &plan, args.rows, device_noise))?;
         out.push((images * draws * args.classes) as f64 / t);
     }
     Ok(out)
@@ -391,6 +398,7 @@ fn energies(
     draws: usize,
     plan: &NoisePlan,
     rows: usize,
+    device_noise: bool,
 ) -> Result<()> {
     let b = x.dims()[0];
     let per_call_images = (rows / draws).clamp(1, b);
@@ -406,7 +414,11 @@ fn energies(
                     (done..done + kk).map(move |j| (derive_seed(&[1, i as u64, j as u64]), 1.0))
                 })
                 .collect();
-            let mut source = NoiseSource::HostKeyed { seed: 1, rows: keys, next_layer: 0 };
+            let mut source = if device_noise {
+                NoiseSource::Device
+            } else {
+                NoiseSource::HostKeyed { seed: 1, rows: keys, next_layer: 0 }
+            };
             let e = bank.energies(xi.clone(), kk, plan, &mut source, DrawSharing::Independent)?;
             let _ = e.into_data();
             done += kk;

@@ -77,6 +77,25 @@ fn backend_not_compiled_in_names_the_feature() {
 }
 
 #[test]
+fn bench_measures_each_backend_given_and_names_a_missing_one() {
+    let out = bin()
+        .args(["bench", "--only", "clean", "--classes", "1", "--reps", "1", "--gemm-n", "64"])
+        .args(["--source", "device"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("GEMM (flex matmul"), "{stdout}");
+    assert!(stdout.contains("noiseless inference, 1000 images [flex, burn]"), "{stdout}");
+    if !cfg!(feature = "wgpu") {
+        let err = stderr_of(&["bench", "--backend", "flex,wgpu", "--only", "clean"]);
+        assert!(err.contains("--features wgpu"), "{err}");
+    }
+    let err = stderr_of(&["bench", "--source", "gpu"]);
+    assert!(err.contains("--source") && err.contains("device"), "{err}");
+}
+
+#[test]
 fn config_show_prints_the_resolved_config_with_env_and_set_overrides() {
     let q = quickstart();
     let out = bin()
