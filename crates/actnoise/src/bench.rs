@@ -19,9 +19,14 @@ use actnoise_nn::{
 };
 use actnoise_train::{ClassImages, Silent, SourceKind, TrainConfig, TrainSetup, train};
 use anyhow::{Context, Result, bail};
+use burn::tensor::{Device, Distribution, Tensor};
 
 use crate::backend::{BackendChoice, select_device};
-use burn::tensor::{Device, Distribution, Tensor};
+use crate::config::SourceChoice;
+
+/// The convolution paths of `--conv`, by name.
+const CONV_PATHS: [(&str, ConvPath); 3] =
+    [("burn", ConvPath::Burn), ("matmul", ConvPath::Matmul), ("per-class", ConvPath::PerClass)];
 
 /// Arguments of `actnoise bench`.
 #[derive(clap::Args, Debug)]
@@ -62,11 +67,11 @@ pub struct BenchArgs {
     /// Backends to measure, in turn (each must be compiled in: `tch` needs `--features tch`).
     #[arg(long, value_delimiter = ',', default_values_t = [BackendChoice::Flex])]
     pub backend: Vec<BackendChoice>,
-    /// Where the noise of actnoise's figures is drawn: `host` (actnoise's generator, the same
-    /// numbers on every backend; what `source = "auto"` picks on CPU backends) or `device`
-    /// (the backend's own generator).
-    #[arg(long, default_value = "host", value_parser = ["host", "device"])]
-    pub source: String,
+    /// Where the noise of actnoise's figures is drawn, as a run's `noise_source`: `auto`
+    /// (host on CPU backends, device on GPUs), `host` (actnoise's generator, the same numbers
+    /// on every backend) or `device` (the backend's own generator).
+    #[arg(long, value_enum, default_value_t = SourceChoice::Auto)]
+    pub source: SourceChoice,
     /// Threads PyTorch may use (flex uses rayon's pool: `RAYON_NUM_THREADS`, default all cores).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
@@ -100,11 +105,9 @@ pub fn main(args: &BenchArgs) -> Result<()> {
     let paths = args
         .conv
         .iter()
-        .map(|c| match c.as_str() {
-            "matmul" => Ok(ConvPath::Matmul),
-            "burn" => Ok(ConvPath::Burn),
-            "per-class" => Ok(ConvPath::PerClass),
-            other => bail!("bench: --conv {other}: use burn, matmul or per-class"),
+        .map(|c| match CONV_PATHS.iter().find(|(name, _)| name == c) {
+            Some(&(_, path)) => Ok(path),
+            None => bail!("bench: --conv {c}: use burn, matmul or per-class"),
         })
         .collect::<Result<Vec<_>>>()?;
     if args.backend.is_empty() {
@@ -144,7 +147,7 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         if want("train") {
             let torch = torch_run(args, "train", args.alpha)?.first().copied();
             for ((b, device), &path) in cases(&devices, &paths) {
-                let rate = train_rate(device, &cfg, args, path)?;
+                let rate = train_rate(device, &cfg, args, b.source(args.source), path)?;
                 figs.push(Figure {
                     name: name("train", *b, path),
                     unit: "images/s",
@@ -158,7 +161,8 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         if want("noisy") {
             let torch = torch_run(args, "infer", args.alpha)?;
             for ((b, device), &path) in cases(&devices, &paths) {
-                let rate = infer_rates(device, &cfg, args, args.alpha, path)?;
+                let source = b.source(args.source);
+                let rate = infer_rates(device, &cfg, args, args.alpha, source, path)?;
                 figs.push(Figure {
                     name: name("noisy inference, 1 image × 1000 draws", *b, path),
                     unit: "passes/s",
@@ -180,7 +184,8 @@ pub fn main(args: &BenchArgs) -> Result<()> {
         if want("clean") {
             let torch = torch_run(args, "infer", 0.0)?;
             for ((b, device), &path) in cases(&devices, &paths) {
-                let rate = infer_rates(device, &cfg, args, 0.0, path)?;
+                let source = b.source(args.source);
+                let rate = infer_rates(device, &cfg, args, 0.0, source, path)?;
                 figs.push(Figure {
                     name: name("noiseless inference, 1000 images", *b, path),
                     unit: "passes/s",
@@ -227,11 +232,7 @@ fn cases<'a>(
 }
 
 fn name(what: &str, backend: BackendChoice, path: ConvPath) -> String {
-    let path = match path {
-        ConvPath::Burn => "burn",
-        ConvPath::Matmul => "matmul",
-        ConvPath::PerClass => "per-class",
-    };
+    let path = CONV_PATHS.iter().find(|(_, p)| *p == path).map_or("?", |(name, _)| name);
     format!("{what} [{backend}, {path}]")
 }
 
@@ -325,6 +326,7 @@ fn train_rate(
     device: &Device,
     cfg: &AutoencoderConfig,
     args: &BenchArgs,
+    source: SourceKind,
     path: ConvPath,
 ) -> Result<f64> {
     const STEPS: usize = 3;
@@ -345,7 +347,7 @@ fn train_rate(
     let setup = TrainSetup {
         config: &tcfg,
         plan: &plan,
-        source: if args.source == "device" { SourceKind::Device } else { SourceKind::Host },
+        source,
         seed: 0,
         checkpoint_dir: None,
         resume: false,
@@ -366,6 +368,7 @@ fn infer_rates(
     cfg: &AutoencoderConfig,
     args: &BenchArgs,
     alpha: f64,
+    source: SourceKind,
     path: ConvPath,
 ) -> Result<Vec<f64>> {
     let bank = cfg.init_bank(args.classes, device)?.with_conv_path(path);
@@ -383,7 +386,7 @@ fn infer_rates(
             Distribution::Uniform(0.0, 1.0),
             device,
         );
-        let device_noise = args.source == "device";
+        let device_noise = source == SourceKind::Device;
         let t =
             time_median(args.reps, || energies(&bank, &x, draws, &plan, args.rows, device_noise))?;
         out.push((images * draws * args.classes) as f64 / t);

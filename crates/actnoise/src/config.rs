@@ -19,8 +19,8 @@ use crate::backend::BackendChoice;
 /// disk above the experiment file).
 pub const BASE_TOML: &str = include_str!("../../../configs/base.toml");
 
-/// Where noise draws come from (`noise_source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// Where noise draws come from (`noise_source`; `actnoise bench --source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceChoice {
     /// `host` on CPU backends, `device` on GPU backends.

@@ -92,7 +92,7 @@ fn bench_measures_each_backend_given_and_names_a_missing_one() {
         assert!(err.contains("--features wgpu"), "{err}");
     }
     let err = stderr_of(&["bench", "--source", "gpu"]);
-    assert!(err.contains("--source") && err.contains("device"), "{err}");
+    assert!(err.contains("--source") && err.contains("auto, host, device"), "{err}");
 }
 
 #[test]
