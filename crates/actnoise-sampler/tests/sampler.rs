@@ -54,6 +54,15 @@ fn run(
     evaluate(bank, test, &req, &mut Quiet).unwrap()
 }
 
+/// The same decisions, the same passes, and mean energies equal to within 1e-9 (relative).
+fn assert_same_evaluation(a: &Evaluation, reference: &Evaluation) {
+    assert_eq!(a.predictions, reference.predictions);
+    assert_eq!(a.passes, reference.passes);
+    for (x, r) in a.mean.iter().zip(&reference.mean) {
+        assert!((x - r).abs() <= 1e-9 * r.abs().max(1.0));
+    }
+}
+
 #[test]
 fn prefix_means_equal_separate_runs_at_each_n() {
     let (b, t) = (bank(3), test_images(5, 3));
@@ -169,11 +178,7 @@ fn adaptive_with_unreachable_bound_equals_plain_at_n_max() {
     let plain = run(&b, &t, &p, &[40], &EstimatorConfig::default(), 50).remove(0);
     let est = EstimatorConfig { adaptive: true, round: 8, error_rate: 0.0, ..Default::default() };
     let adaptive = run(&b, &t, &p, &[40], &est, 50).remove(0);
-    assert_eq!(adaptive.predictions, plain.predictions);
-    assert_eq!(adaptive.passes, plain.passes);
-    for (a, s) in adaptive.mean.iter().zip(&plain.mean) {
-        assert!((a - s).abs() <= 1e-9 * s.abs().max(1.0));
-    }
+    assert_same_evaluation(&adaptive, &plain);
 }
 
 #[test]
@@ -185,11 +190,7 @@ fn adaptive_on_antithetic_pairs_with_unreachable_bound_equals_fixed_pairs() {
     // max_batch 7: calls of an odd number of rows are cut to whole pairs.
     let est = EstimatorConfig { adaptive: true, round: 6, error_rate: 0.0, ..pairs.clone() };
     let adaptive = run(&b, &t, &p, &[24], &est, 7).remove(0);
-    assert_eq!(adaptive.predictions, fixed.predictions);
-    assert_eq!(adaptive.passes, fixed.passes);
-    for (a, f) in adaptive.mean.iter().zip(&fixed.mean) {
-        assert!((a - f).abs() <= 1e-9 * f.abs().max(1.0));
-    }
+    assert_same_evaluation(&adaptive, &fixed);
 }
 
 #[test]
